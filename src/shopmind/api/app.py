@@ -1,0 +1,85 @@
+"""The FastAPI application: health, version, and the routers of the engines."""
+
+from __future__ import annotations
+
+import logging
+import platform
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from pydantic import BaseModel
+
+from shopmind import __version__
+from shopmind.api import data
+from shopmind.api.auth import KeyRing
+from shopmind.api.errors import error_response, install_error_handlers
+from shopmind.api.limits import BodySizeLimit
+from shopmind.config import Settings
+from shopmind.data.schema import SCHEMA_VERSION
+from shopmind.data.store import Store
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("shopmind.api")
+
+
+class Health(BaseModel):
+    status: str
+    store: str
+    schema_version: int | None
+
+
+class Version(BaseModel):
+    shopmind: str
+    schema_version: int
+    python: str
+
+
+def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
+    """Build the service; `store` may be injected (tests), otherwise it is opened from settings."""
+    settings = settings or Settings()
+    keyring = KeyRing.parse(settings.api_key_entries())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = store is None
+        app.state.store = store or Store(settings.store_url)
+        if not keyring.keys:
+            log.warning("no API keys are configured: every write and admin endpoint answers 401")
+        try:
+            yield
+        finally:
+            if owned:
+                app.state.store.close()
+
+    app = FastAPI(
+        title="shopmind",
+        version=__version__,
+        summary="The shop's own AI: recommendations, marketing, pricing, stock and an assistant.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.keyring = keyring
+    if store is not None:
+        app.state.store = store
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+
+    @app.get("/health", response_model=Health, tags=["service"])
+    async def health(request: Request) -> Health | object:
+        """Whether the service and its store answer."""
+        current: Store = request.app.state.store
+        if not current.ping():
+            return error_response(503, "unavailable", "the store does not answer")
+        return Health(status="ok", store="ok", schema_version=current.schema_version)
+
+    @app.get("/version", response_model=Version, tags=["service"])
+    async def version() -> Version:
+        """The running release and the store schema it speaks."""
+        return Version(
+            shopmind=__version__, schema_version=SCHEMA_VERSION, python=platform.python_version()
+        )
+
+    app.include_router(data.router)
+    return app

@@ -1,0 +1,368 @@
+"""The `shopmind` command: a thin layer that parses, calls the library and reports.
+
+Exit codes: 0 success, 2 wrong usage, 3 invalid input data (nothing written), 4 store
+unavailable, 5 configuration error, 6 unknown id, 7 dataset missing, 1 anything unexpected.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, cast
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table as RichTable
+
+from shopmind import __version__
+from shopmind.config import Settings
+from shopmind.data.importer import ImportReport, import_sources
+from shopmind.data.io import ExtraColumns, Source
+from shopmind.data.mapping import load_mapping, sources_from_paths, sources_from_sql
+from shopmind.data.schema import IMPORT_ORDER
+from shopmind.data.store import Mode, Store
+from shopmind.errors import DataError, ShopmindError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="shopmind",
+    help="shopmind: the shop's own AI. Import the shop's data, train the engines, serve the API.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=False)
+errors = Console(stderr=True)
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=errors,
+        transient=False,
+    )
+
+
+@contextmanager
+def _steps(title: str) -> Iterator[Callable[[str], None]]:
+    """A spinner that names each step of a longer job as it starts."""
+    with Progress(
+        SpinnerColumn(), TextColumn("[bold]{task.description}"), TimeElapsedColumn(), console=errors
+    ) as progress:
+        task = progress.add_task(title, total=None)
+
+        def step(name: str) -> None:
+            progress.update(task, description=f"{title}: {name}")
+
+        yield step
+        progress.update(task, description=f"{title}: done")
+
+
+def _import(store: Store, sources: list[Source], mode: Mode) -> ImportReport:
+    with _progress() as progress:
+        tasks: dict[str, TaskID] = {}
+
+        def on_rows(table: str, done: int, total: int) -> None:
+            if table not in tasks:
+                tasks[table] = progress.add_task(f"writing {table}", total=total)
+            progress.update(tasks[table], completed=done)
+
+        validating = progress.add_task("reading and validating", total=None)
+        report = import_sources(store, sources, mode=mode, progress=on_rows)
+        progress.update(validating, total=1, completed=1)
+    return report
+
+
+def _print_report(report: ImportReport, store: Store) -> None:
+    table = RichTable(
+        title=f"Imported into {store.display_url} ({report.mode}, {report.seconds:.1f} s)"
+    )
+    table.add_column("table")
+    table.add_column("rows imported", justify="right")
+    table.add_column("rows in store", justify="right")
+    for name in IMPORT_ORDER:
+        if name in report.rows or report.counts.get(name):
+            table.add_row(name, f"{report.rows.get(name, 0):,}", f"{report.counts.get(name, 0):,}")
+    console.print(table)
+
+
+@app.command()
+def sample(
+    out: Annotated[
+        Path | None, typer.Option(help="Folder to write to [default: DATA_DIR/sample]")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Same seed, same shop.")] = 42,
+    customers: Annotated[int, typer.Option(min=10, help="Number of customers.")] = 3000,
+    products: Annotated[int, typer.Option(min=10, help="Number of products.")] = 1200,
+    days: Annotated[int, typer.Option(min=30, help="Days of history.")] = 730,
+) -> None:
+    """Generate the sample shop (CSV files plus the planted ground truth under truth/)."""
+    from shopmind.data import sample as sample_shop
+
+    folder = out or _settings().data_dir / "sample"
+    with _steps("generating the sample shop") as step:
+        shop = sample_shop.generate(
+            seed, n_customers=customers, n_products=products, days=days, progress=step
+        )
+        step("writing files")
+        paths = sample_shop.write(shop, folder)
+    summary = RichTable(title=f"Sample shop (seed {seed}) in {folder}")
+    summary.add_column("table")
+    summary.add_column("rows", justify="right")
+    for name, frame in shop.tables.items():
+        summary.add_row(name, f"{len(frame):,}")
+    console.print(summary)
+    console.print(f"{len(paths)} files written. Import them with: shopmind import {folder}")
+
+
+@app.command("import")
+def import_(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Files named after tables (orders.csv, products.parquet) or folders of them."
+        ),
+    ] = None,
+    table: Annotated[
+        str | None, typer.Option(help="The table a single file holds, when its name does not say.")
+    ] = None,
+    mapping: Annotated[
+        Path | None,
+        typer.Option(help="TOML file mapping tables and columns to the export's names."),
+    ] = None,
+    column: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help="COLUMN=HEADER: read a column from a differently named header (with one table).",
+        ),
+    ] = None,
+    sql: Annotated[
+        str | None, typer.Option(help="Import from this database URL instead of files.")
+    ] = None,
+    dataset: Annotated[
+        str | None, typer.Option(help="Import a public dataset by name (see SHOPMIND_DATASETS).")
+    ] = None,
+    mode: Annotated[
+        str,
+        typer.Option(
+            help="upsert: replace rows with the same key; append: "
+            "new rows only; replace: empty each table first."
+        ),
+    ] = "upsert",
+    encoding: Annotated[str, typer.Option(help="Text encoding of CSV files.")] = "utf-8",
+    sep: Annotated[
+        str | None, typer.Option(help="CSV separator [default: , or tab for .tsv]")
+    ] = None,
+    ignore_extra: Annotated[
+        bool, typer.Option(help="Drop columns the schema does not know instead of failing.")
+    ] = False,
+) -> None:
+    """Import shop data into the store. All or nothing: on any problem nothing is written."""
+    if mode not in ("upsert", "append", "replace"):
+        raise typer.BadParameter("must be upsert, append or replace", param_hint="--mode")
+    chosen = [bool(paths), sql is not None, dataset is not None]
+    if sum(chosen) != 1:
+        raise typer.BadParameter(
+            "give files or folders, or --sql URL, or --dataset NAME (exactly one)"
+        )
+    extra: ExtraColumns = "ignore" if ignore_extra else "error"
+    maps = load_mapping(mapping) if mapping else None
+    settings = _settings()
+    store = Store(settings.store_url)
+    try:
+        if dataset is not None:
+            from shopmind.data.datasets import DATASETS
+
+            if dataset not in DATASETS:
+                raise typer.BadParameter(
+                    f"unknown dataset; known: {', '.join(DATASETS)}", param_hint="--dataset"
+                )
+            loaded = DATASETS[dataset]()
+            if not isinstance(loaded, dict):
+                raise typer.BadParameter(
+                    f"{dataset} is not a set of shop tables (it is used by benchmarks directly)",
+                    param_hint="--dataset",
+                )
+            sources = [
+                Source(name, frame, name=f"{dataset}:{name}", extra=extra)
+                for name, frame in loaded.items()
+            ]
+        else:
+            if sql is not None:
+                sources = sources_from_sql(sql, mapping=maps, extra=extra)
+            else:
+                sources = sources_from_paths(
+                    paths or [], mapping=maps, table=table, encoding=encoding, sep=sep, extra=extra
+                )
+            if column:
+                sources = _with_columns(sources, column)
+        _print_report(_import(store, sources, cast(Mode, mode)), store)
+    finally:
+        store.close()
+
+
+def _with_columns(sources: list[Source], pairs: list[str]) -> list[Source]:
+    if len(sources) != 1:
+        raise typer.BadParameter("--map works with one table; use --mapping FILE for several")
+    columns: dict[str, str] = {}
+    for pair in pairs:
+        canonical, sep, header = pair.partition("=")
+        if not sep or not canonical or not header:
+            raise typer.BadParameter(f"{pair!r} is not COLUMN=HEADER", param_hint="--map")
+        columns[canonical.strip()] = header.strip()
+    from dataclasses import replace
+
+    return [replace(sources[0], columns={**sources[0].columns, **columns})]
+
+
+@app.command()
+def status() -> None:
+    """What the store holds: rows per table and the schema version."""
+    settings = _settings()
+    store = Store(settings.store_url)
+    try:
+        counts = store.counts()
+        table = RichTable(title=f"{store.display_url} (schema version {store.schema_version})")
+        table.add_column("table")
+        table.add_column("rows", justify="right")
+        for name in IMPORT_ORDER:
+            table.add_row(name, f"{counts[name]:,}")
+        console.print(table)
+    finally:
+        store.close()
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on [default: 127.0.0.1]")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port [default: 8000]")] = None,
+) -> None:
+    """Serve the HTTP API (OpenAPI docs at /docs)."""
+    _serve(_settings(), host, port)
+
+
+def _serve(settings: Settings, host: str | None, port: int | None) -> None:
+    import uvicorn
+
+    from shopmind.api import create_app
+
+    address = host or settings.host
+    number = port or settings.port
+    console.print(
+        f"shopmind {__version__} serving on http://{address}:{number} "
+        f"(API docs: http://{address}:{number}/docs)"
+    )
+    uvicorn.run(create_app(settings), host=address, port=number, log_level="info")
+
+
+@app.command()
+def demo(
+    serve_api: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the API after the pipeline.")
+    ] = True,
+    seed: Annotated[int, typer.Option(help="Seed of the sample shop.")] = 42,
+    customers: Annotated[int, typer.Option(min=10, help="Customers in the sample shop.")] = 3000,
+    products: Annotated[int, typer.Option(min=10, help="Products in the sample shop.")] = 1200,
+    port: Annotated[int | None, typer.Option(help="Port [default: 8000]")] = None,
+) -> None:
+    """The whole pipeline on the sample shop: generate, import, summarise, serve."""
+    from shopmind.api.auth import new_key
+    from shopmind.data import sample as sample_shop
+
+    settings = _settings()
+    folder = settings.data_dir / "sample"
+    with _steps("generating the sample shop") as step:
+        shop = sample_shop.generate(seed, n_customers=customers, n_products=products, progress=step)
+        step("writing files")
+        sample_shop.write(shop, folder)
+    store = Store(settings.store_url)
+    try:
+        report = _import(store, sources_from_paths([folder]), "replace")
+        _print_report(report, store)
+        _print_shop_summary(store)
+    finally:
+        store.close()
+    if not serve_api:
+        return
+    if not settings.api_key_entries():
+        key = new_key()
+        settings = settings.model_copy(update={"api_keys": f"admin:{key}"})
+        console.print(f"No API keys configured; this demo's admin key is [bold]{key}[/bold]")
+    _serve(settings, None, port)
+
+
+def _print_shop_summary(store: Store) -> None:
+    orders = store.read("orders", ["order_id", "ordered_at", "status"])
+    lines = store.read("order_lines", ["quantity", "unit_price", "discount"])
+    revenue = float((lines.quantity * lines.unit_price - lines.discount).sum())
+    table = RichTable(title="The shop at a glance")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    if len(orders):
+        table.add_row("orders from", f"{orders.ordered_at.min():%Y-%m-%d}")
+        table.add_row("orders to", f"{orders.ordered_at.max():%Y-%m-%d}")
+    table.add_row("revenue", f"{revenue:,.2f}")
+    table.add_row("average order value", f"{revenue / max(len(orders), 1):,.2f}")
+    for status_name, n in orders.status.value_counts().items():
+        table.add_row(f"orders {status_name}", f"{n:,}")
+    console.print(table)
+
+
+def main() -> None:
+    """Entry point: expected errors become a message and an exit code, not a traceback."""
+    try:
+        app(standalone_mode=False)
+    except ShopmindError as exc:
+        _print_error(exc)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        errors.print("aborted")
+        sys.exit(1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # click's usage errors carry their own exit code
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+
+
+def _print_error(exc: ShopmindError) -> None:
+    if isinstance(exc, DataError):
+        count = len(exc.issues) + exc.more
+        errors.print(
+            f"[red]error:[/red] {count} problem{'s' if count != 1 else ''} in the "
+            "input; nothing was written:",
+            highlight=False,
+        )
+        for issue in exc.issues:
+            errors.print(f"  {issue}", highlight=False, markup=False)
+        if exc.more:
+            errors.print(f"  ... and {exc.more} more", highlight=False)
+    else:
+        errors.print(f"[red]error:[/red] {exc}", highlight=False)

@@ -1,0 +1,1 @@
+"""Shop data: the schema, import and validation, the store, the snapshot engines use."""

@@ -1,0 +1,312 @@
+"""The store: the shop's tables in one SQL database, SQLite by default or PostgreSQL.
+
+Tables are generated from schema.py. The store records its schema version, so a later release
+can migrate an existing store in place (see MIGRATIONS).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+import sqlalchemy as sa
+from alembic.migration import MigrationContext
+from alembic.operations import Operations
+
+from shopmind.data.schema import IMPORT_ORDER, SCHEMA_VERSION, TABLES, Kind, Table
+from shopmind.errors import StoreError
+
+__all__ = [
+    "MIGRATIONS",
+    "Mode",
+    "Store",
+    "sqlite_url",
+]
+
+Mode = Literal["upsert", "append", "replace"]
+"""upsert: rows replace stored rows with the same key; append: new rows only;
+replace: the table is emptied first."""
+
+_META = "shopmind_meta"
+_CHUNK = 5_000
+
+Migration = Callable[[Operations], None]
+MIGRATIONS: dict[int, Migration] = {}
+"""Version N -> the step that upgrades a store from N-1 to N, written with alembic operations."""
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def _sql_type(kind: Kind) -> sa.types.TypeEngine[Any]:
+    types: dict[Kind, sa.types.TypeEngine[Any]] = {
+        Kind.STRING: sa.Text(),
+        Kind.INTEGER: sa.BigInteger(),
+        Kind.FLOAT: sa.Double(),
+        Kind.BOOLEAN: sa.Boolean(),
+        Kind.DATETIME: sa.DateTime(),
+        Kind.JSON: sa.JSON(),
+    }
+    return types[kind]
+
+
+def _row_id(spec: Table) -> str:
+    """The surrogate key of a table without a natural one: events -> event_id."""
+    return f"{spec.name.removesuffix('s')}_id"
+
+
+def _build_metadata() -> sa.MetaData:
+    metadata = sa.MetaData()
+    sa.Table(
+        _META,
+        metadata,
+        sa.Column("key", sa.String(64), primary_key=True),
+        sa.Column("value", sa.Text, nullable=False),
+    )
+    for spec in TABLES.values():
+        columns: list[sa.Column[Any]] = []
+        if not spec.key:
+            # SQLite autoincrements only a column declared INTEGER PRIMARY KEY.
+            row_id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+            columns.append(sa.Column(_row_id(spec), row_id, primary_key=True, autoincrement=True))
+        columns += [
+            sa.Column(
+                c.name,
+                _sql_type(c.kind),
+                primary_key=c.name in spec.key,
+                nullable=spec.is_nullable(c.name),
+            )
+            for c in spec.columns
+        ]
+        indexes = [
+            sa.Index(f"ix_{spec.name}_{fk.column}", fk.column)
+            for fk in spec.foreign_keys
+            if fk.column not in spec.key[:1]
+        ]
+        sa.Table(spec.name, metadata, *columns, *indexes)
+    return metadata
+
+
+class Store:
+    """One shop's tables. Engines never use it: they get a snapshot of what it holds."""
+
+    def __init__(self, url: str, *, create: bool = True) -> None:
+        self.url = url
+        self.metadata = _build_metadata()
+        if url.startswith("sqlite:///"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.engine = sa.create_engine(url, pool_pre_ping=True)
+        except (sa.exc.ArgumentError, ImportError) as exc:
+            raise StoreError(f"cannot use database URL {self.display_url}: {exc}") from None
+        if self.engine.dialect.name == "sqlite":
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        self._open(create)
+
+    @property
+    def display_url(self) -> str:
+        try:
+            return sa.make_url(self.url).render_as_string(hide_password=True)
+        except sa.exc.ArgumentError:
+            return "<unparseable URL>"
+
+    def table(self, name: str) -> sa.Table:
+        return self.metadata.tables[name]
+
+    # --- schema -------------------------------------------------------------------------------
+
+    def _open(self, create: bool) -> None:
+        try:
+            with self.engine.begin() as conn:
+                existing = set(sa.inspect(conn).get_table_names())
+                if _META not in existing:
+                    if existing & set(TABLES):
+                        raise StoreError(
+                            f"{self.display_url} has shop tables but no {_META} table: "
+                            "it was not created by shopmind; use an empty database"
+                        )
+                    if not create:
+                        raise StoreError(f"no shopmind store at {self.display_url}")
+                    self.metadata.create_all(conn)
+                    self._set_meta(conn, "schema_version", str(SCHEMA_VERSION))
+                    self._set_meta(conn, "created_at", datetime.now(UTC).isoformat())
+                    return
+                version = self._schema_version(conn)
+                if version > SCHEMA_VERSION:
+                    raise StoreError(
+                        f"the store at {self.display_url} has schema version {version}, newer "
+                        f"than this shopmind ({SCHEMA_VERSION}); upgrade shopmind"
+                    )
+                if version < SCHEMA_VERSION:
+                    self._migrate(conn, version)
+        except sa.exc.OperationalError as exc:
+            raise StoreError(f"cannot open the store at {self.display_url}: {exc.orig}") from None
+
+    def _migrate(self, conn: sa.Connection, version: int) -> None:
+        operations = Operations(MigrationContext.configure(conn))
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            step = MIGRATIONS.get(target)
+            if step is None:
+                raise StoreError(f"no migration from schema version {target - 1} to {target}")
+            step(operations)
+            self._set_meta(conn, "schema_version", str(target))
+
+    def _schema_version(self, conn: sa.Connection) -> int:
+        meta = self.table(_META)
+        value = conn.execute(sa.select(meta.c.value).where(meta.c.key == "schema_version"))
+        return int(value.scalar_one())
+
+    def _set_meta(self, conn: sa.Connection, key: str, value: str) -> None:
+        meta = self.table(_META)
+        conn.execute(sa.delete(meta).where(meta.c.key == key))
+        conn.execute(sa.insert(meta).values(key=key, value=value))
+
+    @property
+    def schema_version(self) -> int:
+        with self.engine.connect() as conn:
+            return self._schema_version(conn)
+
+    def meta(self, key: str) -> str | None:
+        meta = self.table(_META)
+        with self.engine.connect() as conn:
+            value = conn.execute(sa.select(meta.c.value).where(meta.c.key == key))
+            return value.scalar_one_or_none()
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def ping(self) -> bool:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+        except sa.exc.SQLAlchemyError:
+            return False
+        return True
+
+    def counts(self) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            return {
+                name: int(
+                    conn.execute(
+                        sa.select(sa.func.count()).select_from(self.table(name))
+                    ).scalar_one()
+                )
+                for name in IMPORT_ORDER
+            }
+
+    def read(self, name: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """A table (or some of its columns) as a frame with canonical dtypes."""
+        from shopmind.data.io import conform
+
+        spec = TABLES[name]
+        sql_table = self.table(name)
+        wanted = list(columns) if columns is not None else spec.column_names
+        query = sa.select(*(sql_table.c[c] for c in wanted))
+        if spec.key:
+            query = query.order_by(*(sql_table.c[k] for k in spec.key if k in wanted))
+        else:
+            query = query.order_by(sql_table.c[_row_id(spec)])
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        frame = pd.DataFrame([tuple(r) for r in rows], columns=wanted)
+        return conform(name, frame)
+
+    def keys(self, name: str, columns: Sequence[str]) -> set[tuple[Any, ...]]:
+        sql_table = self.table(name)
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(*(sql_table.c[c] for c in columns)).distinct())
+            return {tuple(r) for r in rows}
+
+    # --- writing ------------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[sa.Connection]:
+        """All writes inside commit together or not at all."""
+        with self.engine.begin() as conn:
+            yield conn
+
+    def write(
+        self,
+        conn: sa.Connection,
+        name: str,
+        frame: pd.DataFrame,
+        *,
+        mode: Mode = "upsert",
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Write a validated frame inside `conn`'s transaction; returns the rows written."""
+        spec = TABLES[name]
+        sql_table = self.table(name)
+        if mode == "replace":
+            conn.execute(sa.delete(sql_table))
+        elif mode == "upsert" and spec.key:
+            self._delete_keys(conn, spec, frame)
+        records = _records(frame[spec.column_names])
+        for start in range(0, len(records), _CHUNK):
+            chunk = records[start : start + _CHUNK]
+            conn.execute(sa.insert(sql_table), chunk)
+            if progress is not None:
+                progress(len(chunk))
+        return len(records)
+
+    def _delete_keys(self, conn: sa.Connection, spec: Table, frame: pd.DataFrame) -> None:
+        sql_table = self.table(spec.name)
+        keys = list(frame[list(spec.key)].itertuples(index=False, name=None))
+        step = 500
+        for start in range(0, len(keys), step):
+            chunk = keys[start : start + step]
+            if len(spec.key) == 1:
+                condition = sql_table.c[spec.key[0]].in_([k[0] for k in chunk])
+            else:
+                condition = sa.tuple_(*(sql_table.c[k] for k in spec.key)).in_(chunk)
+            conn.execute(sa.delete(sql_table).where(condition))
+
+    def orphans(
+        self,
+        conn: sa.Connection,
+        child: str,
+        column: str,
+        parent: str,
+        ref_column: str,
+        limit: int = 5,
+    ) -> tuple[int, list[str]]:
+        """Rows of `child` whose `column` names no row of `parent`: (count, a few examples)."""
+        c, p = self.table(child), self.table(parent)
+        missing = (
+            sa.select(c.c[column])
+            .where(c.c[column].is_not(None))
+            .where(~sa.exists().where(p.c[ref_column] == c.c[column]))
+        )
+        count = conn.execute(sa.select(sa.func.count()).select_from(missing.subquery()))
+        examples = conn.execute(missing.distinct().limit(limit)).scalars().all()
+        return int(count.scalar_one()), [str(e) for e in examples]
+
+    def clear(self) -> None:
+        """Empty every shop table (the schema and its version stay)."""
+        with self.transaction() as conn:
+            for name in reversed(IMPORT_ORDER):
+                conn.execute(sa.delete(self.table(name)))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as plain Python values, with every kind of missing value as None."""
+    plain = frame.astype(object).where(frame.notna(), None)
+    for name in plain.columns:
+        if pd.api.types.is_datetime64_any_dtype(frame[name].dtype):
+            plain[name] = [None if v is None else v.to_pydatetime() for v in plain[name]]
+    return plain.to_dict("records")  # type: ignore[return-value]
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()

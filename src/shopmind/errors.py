@@ -1,0 +1,89 @@
+"""The errors shopmind raises on purpose, each with a stable code for the CLI and the API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "ConfigError",
+    "DataError",
+    "Issue",
+    "NotFoundError",
+    "ShopmindError",
+    "StoreError",
+]
+
+
+class ShopmindError(Exception):
+    """Base of every expected failure; `code` is stable, `exit_code` is what the CLI returns."""
+
+    code = "error"
+    exit_code = 1
+    http_status = 500
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem in one place of the input: which file, row and column, and what is wrong."""
+
+    source: str
+    message: str
+    row: int | None = None
+    """1-based data row (the header is not counted); None for file-wide problems."""
+    column: str | None = None
+
+    def __str__(self) -> str:
+        where = [self.source]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column {self.column!r}")
+        return f"{', '.join(where)}: {self.message}"
+
+    def as_dict(self) -> dict[str, str | int | None]:
+        return {
+            "source": self.source,
+            "row": self.row,
+            "column": self.column,
+            "message": self.message,
+        }
+
+
+class DataError(ShopmindError):
+    """Input that breaks the import contract. Nothing was written."""
+
+    code = "invalid_data"
+    exit_code = 3
+    http_status = 422
+
+    def __init__(self, issues: list[Issue], *, more: int = 0) -> None:
+        self.issues = issues
+        self.more = more
+        lines = [str(i) for i in issues]
+        if more:
+            lines.append(f"... and {more} more problems")
+        super().__init__("\n".join(lines))
+
+
+class StoreError(ShopmindError):
+    """The store cannot be opened, migrated or written."""
+
+    code = "store_error"
+    exit_code = 4
+    http_status = 503
+
+
+class ConfigError(ShopmindError):
+    """Configuration is missing or contradictory."""
+
+    code = "config_error"
+    exit_code = 5
+    http_status = 500
+
+
+class NotFoundError(ShopmindError):
+    """An id that the shop does not know."""
+
+    code = "not_found"
+    exit_code = 6
+    http_status = 404
