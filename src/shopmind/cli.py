@@ -44,7 +44,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console(stderr=False)
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)
 
 
 def _settings() -> Settings:
@@ -59,7 +59,8 @@ def _progress() -> Progress:
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=errors,
-        transient=False,
+        transient=True,
+        disable=not errors.is_terminal,
     )
 
 
@@ -67,7 +68,11 @@ def _progress() -> Progress:
 def _steps(title: str) -> Iterator[Callable[[str], None]]:
     """A spinner that names each step of a longer job as it starts."""
     with Progress(
-        SpinnerColumn(), TextColumn("[bold]{task.description}"), TimeElapsedColumn(), console=errors
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        TimeElapsedColumn(),
+        console=errors,
+        disable=not errors.is_terminal,
     ) as progress:
         task = progress.add_task(title, total=None)
 
@@ -243,7 +248,9 @@ def status() -> None:
     store = Store(settings.store_url)
     try:
         counts = store.counts()
-        table = RichTable(title=f"{store.display_url} (schema version {store.schema_version})")
+        console.print(f"store: {store.display_url}", soft_wrap=True, highlight=False)
+        console.print(f"schema version {store.schema_version}", highlight=False)
+        table = RichTable()
         table.add_column("table")
         table.add_column("rows", justify="right")
         for name in IMPORT_ORDER:
@@ -251,6 +258,96 @@ def status() -> None:
         console.print(table)
     finally:
         store.close()
+
+
+@app.command()
+def train(
+    engines: Annotated[list[str] | None, typer.Argument(
+        help="Engines to train [default: all]: recommend")] = None,
+) -> None:
+    """Train the engines on a snapshot of the store and save them as a new artifact version."""
+    from shopmind import engine
+    from shopmind.data.snapshot import Shop
+
+    settings = _settings()
+    _check_engines(engines)
+    store = Store(settings.store_url)
+    try:
+        with _steps("training") as step:
+            step("loading the snapshot")
+            shop = Shop.from_store(store)
+            fitted = engine.train(shop, engines, progress=lambda n: step(f"fitting {n}"))
+            step("saving artifacts")
+            version = engine.save(fitted, shop, settings.artifacts_dir)
+    finally:
+        store.close()
+    console.print(f"Trained {', '.join(fitted)} on {shop.n_customers:,} customers and "
+                  f"{shop.n_products:,} products; artifact version {version} in "
+                  f"{settings.artifacts_dir}")
+
+
+@app.command()
+def evaluate(
+    engine_name: Annotated[str, typer.Argument(metavar="ENGINE", help="recommend")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Measure an engine's offline quality on a hold-out of the store's own data."""
+    import json
+
+    from shopmind import engine
+    from shopmind.data.snapshot import Shop
+
+    _check_engines([engine_name])
+    store = Store(_settings().store_url)
+    try:
+        with _steps(f"evaluating {engine_name}") as step:
+            step("loading the snapshot")
+            shop = Shop.from_store(store)
+            step("fitting and scoring")
+            results = engine.ENGINES[engine_name]().evaluate(shop)
+    finally:
+        store.close()
+    if as_json:
+        console.print_json(json.dumps(results))
+        return
+    table = RichTable(title=f"{engine_name}: {results.get('split', '')}")
+    table.add_column("metric")
+    systems = [k for k, v in results.items() if isinstance(v, dict)]
+    for system in systems:
+        table.add_column(system, justify="right")
+    metrics = list(results[systems[0]]) if systems else []
+    for metric in metrics:
+        table.add_row(metric, *(f"{results[s].get(metric, float('nan')):.4f}" for s in systems))
+    console.print(table)
+
+
+def _check_engines(names: list[str] | None) -> None:
+    from shopmind.engine import ENGINES
+
+    unknown = [n for n in names or [] if n not in ENGINES]
+    if unknown:
+        raise typer.BadParameter(f"unknown engine {', '.join(unknown)}; engines: "
+                                 f"{', '.join(ENGINES)}")
+
+
+@app.command()
+def bench(
+    study: Annotated[str | None, typer.Argument(help="The study to run; see --list.")] = None,
+    list_studies: Annotated[bool, typer.Option("--list", help="List the studies.")] = False,
+) -> None:
+    """Run a benchmark study: shopmind and its peers on the same data, results in
+    benchmarks/results/STUDY.json and the README's table."""
+    from shopmind import bench as benchmarks
+
+    studies = benchmarks.studies()
+    if list_studies or study is None:
+        for name, path in studies.items():
+            console.print(f"{name}\t{path}")
+        return
+    if study not in studies:
+        raise typer.BadParameter(f"unknown study; studies: {', '.join(studies)}")
+    path = benchmarks.run(study)
+    console.print(f"results written to {path}")
 
 
 @app.command()
@@ -305,6 +402,7 @@ def demo(
         _print_shop_summary(store)
     finally:
         store.close()
+    train(None)
     if not serve_api:
         return
     if not settings.api_key_entries():
@@ -343,13 +441,11 @@ def main() -> None:
         sys.exit(1)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except Exception as exc:  # click's usage errors carry their own exit code
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+    except typer.TyperException as exc:  # usage errors: they print themselves, exit code 2
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        sys.exit(int(getattr(exc, "exit_code", 2)))
 
 
 def _print_error(exc: ShopmindError) -> None:

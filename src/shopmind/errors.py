@@ -7,6 +7,7 @@ from dataclasses import dataclass
 __all__ = [
     "ConfigError",
     "DataError",
+    "InsufficientDataError",
     "Issue",
     "NotFoundError",
     "ShopmindError",
@@ -63,6 +64,14 @@ class DataError(ShopmindError):
         if more:
             lines.append(f"... and {more} more problems")
         super().__init__("\n".join(lines))
+
+
+class InsufficientDataError(ShopmindError):
+    """The shop's data are valid but too few for what was asked (no orders to evaluate on)."""
+
+    code = "insufficient_data"
+    exit_code = 3
+    http_status = 422
 
 
 class StoreError(ShopmindError):

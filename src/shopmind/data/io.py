@@ -298,7 +298,8 @@ def _check_columns(
             Issue(
                 source,
                 f"unexpected columns: {', '.join(unknown)}; {spec.name} has "
-                f"{', '.join(spec.column_names)} (drop them, map them, or ignore extra columns)",
+                f"{', '.join(spec.column_names)} (drop or map them, or ignore extra columns: "
+                "--ignore-extra)",
             )
         )
     if not spec.key and not missing and spec.any_of and not any(c in names for c in spec.any_of):
@@ -344,7 +345,9 @@ def _coerce(
 ) -> pd.Series[Any]:
     """Parse one column to its canonical type; every unparseable value becomes an issue."""
     present = raw.notna()
-    if raw.dtype == object or pd.api.types.is_string_dtype(raw.dtype):
+    if column.kind is Kind.JSON:  # values may be dicts already: keep them, blank text is empty
+        present &= ~raw.map(lambda v: isinstance(v, str) and not v.strip()).astype(bool)
+    elif raw.dtype == object or pd.api.types.is_string_dtype(raw.dtype):
         text = raw.astype("string").str.strip()
         present &= text.ne("").fillna(False)
         raw = text.where(present)

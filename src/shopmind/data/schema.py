@@ -21,6 +21,7 @@ __all__ = [
     "ForeignKey",
     "Kind",
     "Table",
+    "markdown",
     "table",
 ]
 
@@ -391,3 +392,31 @@ def table(name: str) -> Table:
         raise KeyError(
             f"unknown table {name!r}; the canonical tables are {', '.join(IMPORT_ORDER)}"
         ) from None
+
+
+def markdown() -> str:
+    """The import contract as Markdown tables, one per table (the README shows this)."""
+    out: list[str] = []
+    for spec in TABLES.values():
+        key = ", ".join(spec.key) if spec.key else "none (append-only)"
+        out.append(f"#### `{spec.name}`\n\n{spec.description} Key: {key}.\n")
+        out.append("| column | type | required | notes |\n|---|---|---|---|")
+        refs = {fk.column: f"{fk.table}.{fk.ref_column}" for fk in spec.foreign_keys}
+        for c in spec.columns:
+            notes = [c.description]
+            if c.name in refs:
+                notes.append(f"Must exist in {refs[c.name]}.")
+            if c.non_negative:
+                notes.append("0 or more.")
+            if c.choices:
+                notes.append(f"One of: {', '.join(c.choices)}.")
+            if c.default is not None:
+                notes.append(f"Default: {c.default}.")
+            if c.personal:
+                notes.append("**Personal data.**")
+            required = "yes" if c.name in spec.required_columns else "no"
+            out.append(f"| `{c.name}` | {c.kind.value} | {required} | {' '.join(notes)} |")
+        if spec.any_of:
+            out.append(f"\nEvery row needs at least one of {', '.join(spec.any_of)}.")
+        out.append("")
+    return "\n".join(out)

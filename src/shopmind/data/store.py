@@ -297,11 +297,18 @@ class Store:
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as plain Python values, with every kind of missing value as None."""
-    plain = frame.astype(object).where(frame.notna(), None)
-    for name in plain.columns:
-        if pd.api.types.is_datetime64_any_dtype(frame[name].dtype):
-            plain[name] = [None if v is None else v.to_pydatetime() for v in plain[name]]
-    return plain.to_dict("records")  # type: ignore[return-value]
+    columns: list[list[Any]] = []
+    for name in frame.columns:
+        series = frame[name]
+        missing = series.isna().tolist()
+        if pd.api.types.is_datetime64_any_dtype(series.dtype):
+            values = [None if m else v.to_pydatetime()
+                      for v, m in zip(series.tolist(), missing, strict=True)]
+        else:
+            values = [None if m else v for v, m in zip(series.tolist(), missing, strict=True)]
+        columns.append(values)
+    names = [str(c) for c in frame.columns]
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -1,0 +1,1 @@
+"""Recommendations: models behind one small base class, shop rules, metrics, the engine."""

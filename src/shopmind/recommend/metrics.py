@@ -1,0 +1,54 @@
+"""Ranking metrics at k, vectorised over users.
+
+Definitions follow Microsoft Recommenders' python_evaluation (the benchmarks' protocol):
+precision@k = hits / k; recall@k = hits / |relevant|; ndcg@k with binary gains and the ideal
+ranking of min(|relevant|, k) hits; map@k = sum of precision at each hit rank / min(|relevant|, k);
+hit rate@k = share of users with at least one hit. Users without relevant items are skipped.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = ["coverage", "hits_matrix", "ranking_metrics"]
+
+
+def hits_matrix(recommended: np.ndarray, relevant: sp.csr_matrix) -> np.ndarray:
+    """Boolean (users x k): whether the item at each rank is relevant; -1 is never a hit."""
+    rows = np.repeat(np.arange(recommended.shape[0]), recommended.shape[1])
+    cols = recommended.ravel()
+    valid = cols >= 0
+    hits = np.zeros(rows.shape, dtype=bool)
+    hits[valid] = np.asarray(relevant[rows[valid], cols[valid]]).ravel() > 0
+    return hits.reshape(recommended.shape)
+
+
+def ranking_metrics(recommended: np.ndarray, relevant: sp.csr_matrix, k: int) -> dict[str, float]:
+    """Mean precision, recall, ndcg, map and hit rate at k over users with relevant items."""
+    recommended = recommended[:, :k]
+    n_relevant = np.diff(relevant.indptr)
+    users = n_relevant > 0
+    if not users.any():
+        raise ValueError("no user has a relevant item: nothing to evaluate")
+    hits = hits_matrix(recommended[users], relevant[users])
+    n_rel = n_relevant[users].astype(np.float64)
+    n_hits = hits.sum(axis=1)
+    discounts = 1.0 / np.log2(np.arange(2, k + 2))
+    dcg = (hits * discounts).sum(axis=1)
+    ideal = np.cumsum(discounts)[np.minimum(n_rel, k).astype(int) - 1]
+    precision_at_rank = np.cumsum(hits, axis=1) / np.arange(1, k + 1)
+    average_precision = (precision_at_rank * hits).sum(axis=1) / np.minimum(n_rel, k)
+    return {
+        f"precision@{k}": float(np.mean(n_hits / k)),
+        f"recall@{k}": float(np.mean(n_hits / n_rel)),
+        f"ndcg@{k}": float(np.mean(dcg / ideal)),
+        f"map@{k}": float(np.mean(average_precision)),
+        f"hitrate@{k}": float(np.mean(n_hits > 0)),
+    }
+
+
+def coverage(recommended: np.ndarray, n_items: int) -> float:
+    """Share of the catalogue that appears in anyone's recommendations."""
+    shown = np.unique(recommended[recommended >= 0])
+    return float(len(shown) / n_items) if n_items else 0.0

@@ -1,0 +1,140 @@
+"""The shopmind command, as a script would use it: output, files and exit codes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from shopmind.artifacts import Artifacts
+from shopmind.cli import main
+from shopmind.data.store import Store, sqlite_url
+
+Run = Callable[..., tuple[int, str, str]]
+SMALL = ["--customers", "150", "--products", "80"]
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Run:
+    """Run `shopmind ARGS` in-process with its own data dir; returns (exit code, out, err)."""
+    monkeypatch.setenv("SHOPMIND_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("SHOPMIND_DATABASE_URL", raising=False)
+    monkeypatch.setenv("COLUMNS", "200")
+
+    def invoke(*args: str) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "argv", ["shopmind", *args])
+        code = 0
+        try:
+            main()
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return invoke
+
+
+def store_of(tmp_path: Path) -> Store:
+    return Store(sqlite_url(tmp_path / "data" / "shopmind.db"))
+
+
+def test_help_lists_every_command(run: Run) -> None:
+    code, out, _ = run("--help")
+    assert code == 0
+    for command in ("sample", "import", "status", "train", "evaluate", "serve", "demo", "bench"):
+        assert command in out
+        sub_code, sub_out, _ = run(command, "--help")
+        assert sub_code == 0
+        assert "Usage" in sub_out
+
+
+def test_sample_is_reproducible(run: Run, tmp_path: Path) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    assert run("sample", "--out", str(first), "--seed", "7", *SMALL)[0] == 0
+    assert run("sample", "--out", str(second), "--seed", "7", *SMALL)[0] == 0
+    names = sorted(p.name for p in first.glob("*.csv"))
+    assert "orders.csv" in names and "faqs.csv" in names
+    for name in names:
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+    assert (first / "truth").is_dir()
+
+
+def test_import_status_train_evaluate(run: Run, tmp_path: Path) -> None:
+    folder = tmp_path / "shop"
+    run("sample", "--out", str(folder), *SMALL)
+    code, out, err = run("import", str(folder))
+    assert code == 0, err
+    assert "order_lines" in out
+    code, out, _ = run("status")
+    assert code == 0 and "schema version 1" in out
+    store = store_of(tmp_path)
+    assert store.counts()["customers"] == 150
+    store.close()
+    code, out, err = run("train")
+    assert code == 0, err
+    assert Artifacts(tmp_path / "data" / "artifacts").current() is not None
+    code, out, err = run("evaluate", "recommend", "--json")
+    assert code == 0, err
+    results = json.loads(out)
+    assert 0.0 <= results["model"]["ndcg@10"] <= 1.0
+
+
+def test_invalid_file_exits_3_and_writes_nothing(run: Run, tmp_path: Path) -> None:
+    bad = tmp_path / "products.csv"
+    bad.write_text("product_id,title,price\np1,Boot,12\np2,Hat,cheap\n")
+    code, _, err = run("import", str(bad))
+    assert code == 3
+    assert "products.csv, row 2, column 'price': 'cheap' is not a number" in err
+    assert "nothing was written" in err
+    store = store_of(tmp_path)
+    assert store.counts()["products"] == 0
+    store.close()
+
+
+def test_column_mapping_on_the_command_line(run: Run, tmp_path: Path) -> None:
+    export = tmp_path / "catalogue.csv"
+    export.write_text("SKU,Name\nA-1,Boot\n")
+    code, _, err = run("import", str(export), "--table", "products", "--map", "product_id=SKU",
+                       "--map", "title=Name")
+    assert code == 0, err
+    assert run("import", str(export), "--table", "products", "--map", "nonsense")[0] == 2
+    assert run("import", str(export), "--table", "widgets")[0] == 3
+
+
+def test_usage_errors_exit_2(run: Run, tmp_path: Path) -> None:
+    assert run("import")[0] == 2
+    assert run("import", str(tmp_path), "--mode", "merge")[0] == 2
+    assert run("evaluate", "astrology")[0] == 2
+    assert run("no-such-command")[0] == 2
+    assert run("import", "--dataset", "banking77-train")[0] == 2
+
+
+def test_unreachable_store_exits_4(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SHOPMIND_DATABASE_URL",
+                       "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1")
+    code, _, err = run("status")
+    assert code == 4
+    assert "cannot open the store" in err
+
+
+def test_evaluate_needs_orders(run: Run) -> None:
+    code, _, err = run("evaluate", "recommend")
+    assert code == 3
+    assert "no orders" in err
+
+
+def test_demo_without_serving(run: Run, tmp_path: Path) -> None:
+    code, out, err = run("demo", "--no-serve", *SMALL)
+    assert code == 0, err
+    assert "The shop at a glance" in out
+    assert "Trained recommend" in out
+    assert (tmp_path / "data" / "sample" / "orders.csv").is_file()
+
+
+def test_bench_lists_studies(run: Run) -> None:
+    code, out, _ = run("bench", "--list")
+    assert code == 0
+    assert "import-throughput" in out
