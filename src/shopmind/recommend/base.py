@@ -26,8 +26,9 @@ class Recommender(ABC):
     n_items_: int
 
     @abstractmethod
-    def fit(self, interactions: sp.csr_matrix) -> Self:
-        """Learn from a customers x products matrix of interaction strengths."""
+    def fit(self, interactions: sp.csr_matrix, *, item_features: np.ndarray | None = None) -> Self:
+        """Learn from a customers x products matrix of interaction strengths. Content-based
+        models also take `item_features` (one row per product); the others ignore it."""
 
     @abstractmethod
     def score(self, history: sp.csr_matrix) -> np.ndarray:

@@ -18,13 +18,18 @@ from shopmind.recommend.popular import Popular
 __all__ = ["EVENT_WEIGHTS", "RecommendEngine", "interactions"]
 
 EVENT_WEIGHTS: Mapping[str, float] = {
-    "view": 0.1, "click": 0.1, "cart": 0.5, "wishlist": 0.5, "rating": 0.3,
+    "view": 0.1,
+    "click": 0.1,
+    "cart": 0.5,
+    "wishlist": 0.5,
+    "rating": 0.3,
 }
 """How much one browsing event counts next to one purchased order line (1.0)."""
 
 
-def interactions(shop: Shop, *, until: pd.Timestamp | None = None,
-                 weights: Mapping[str, float] = EVENT_WEIGHTS) -> sp.csr_matrix:
+def interactions(
+    shop: Shop, *, until: pd.Timestamp | None = None, weights: Mapping[str, float] = EVENT_WEIGHTS
+) -> sp.csr_matrix:
     """Customers x products interaction strengths: purchases, plus weighted browsing events."""
     bought = shop.purchases()
     bought = bought[bought.status != "cancelled"]
@@ -41,8 +46,9 @@ class RecommendEngine:
 
     name = "recommend"
 
-    def __init__(self, model: Recommender | None = None, *, test_days: int = 28,
-                 k: int = 10) -> None:
+    def __init__(
+        self, model: Recommender | None = None, *, test_days: int = 28, k: int = 10
+    ) -> None:
         self.model = model
         self.test_days = test_days
         self.k = k
@@ -62,15 +68,16 @@ class RecommendEngine:
 
     def recommend(self, customer_id: str, k: int = 10) -> pd.DataFrame:
         """Top-k products (product_id, score) for one customer; unknown ones get the fallback."""
-        row = self.customer_ids_.get_indexer([customer_id])[0]
+        row = self.customer_ids_.get_indexer(pd.Index([customer_id]))[0]
         if row >= 0:
             items, scores = self.model_.recommend(self.history_[[row]], k)
         else:
             empty = sp.csr_matrix((1, len(self.product_ids_)))
             items, scores = self.fallback_.recommend(empty, k)
         keep = items[0] >= 0
-        return pd.DataFrame({"product_id": self.product_ids_[items[0][keep]],
-                             "score": scores[0][keep]})
+        return pd.DataFrame(
+            {"product_id": self.product_ids_[items[0][keep]], "score": scores[0][keep]}
+        )
 
     def evaluate(self, shop: Shop) -> dict[str, Any]:
         """Temporal hold-out: train on all but the last `test_days`, rank what was bought then."""
@@ -87,8 +94,10 @@ class RecommendEngine:
         test.eliminate_zeros()
         known = np.asarray(train.sum(axis=1)).ravel() > 0
         test = sp.csr_matrix(test.multiply(known[:, None]))
-        results: dict[str, Any] = {"split": f"temporal, last {self.test_days} days",
-                                   "users": int((np.diff(test.indptr) > 0).sum())}
+        results: dict[str, Any] = {
+            "split": f"temporal, last {self.test_days} days",
+            "users": int((np.diff(test.indptr) > 0).sum()),
+        }
         for label, model in (("model", self._new_model()), ("popularity", Popular())):
             model.fit(train)
             items, _ = model.recommend(train, self.k)

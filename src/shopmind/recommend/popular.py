@@ -18,7 +18,7 @@ class Popular(Recommender):
     def __init__(self, *, binary: bool = True) -> None:
         self.binary = binary
 
-    def fit(self, interactions: sp.csr_matrix) -> Self:
+    def fit(self, interactions: sp.csr_matrix, *, item_features: np.ndarray | None = None) -> Self:
         counts = interactions.copy()
         if self.binary:
             counts.data = np.ones_like(counts.data)
