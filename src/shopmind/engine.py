@@ -30,8 +30,9 @@ ENGINES: dict[str, Callable[[], Engine]] = {"recommend": _recommend}
 """Engine name -> a factory of an unfitted engine with default settings."""
 
 
-def train(shop: Shop, names: list[str] | None = None,
-          progress: Callable[[str], None] | None = None) -> dict[str, Engine]:
+def train(
+    shop: Shop, names: list[str] | None = None, progress: Callable[[str], None] | None = None
+) -> dict[str, Engine]:
     """Fit the named engines (default: all) on the same snapshot."""
     chosen = names or list(ENGINES)
     unknown = [n for n in chosen if n not in ENGINES]
@@ -48,6 +49,7 @@ def train(shop: Shop, names: list[str] | None = None,
 def save(engines: dict[str, Engine], shop: Shop, folder: Path) -> str:
     """Write the fitted engines as a new artifact version; returns the version."""
     manifest = {
+        "last_event_id": shop.last_event_id,
         "customers": shop.n_customers,
         "products": shop.n_products,
         "rows": {name: len(frame) for name, frame in shop.tables.items()},

@@ -7,14 +7,16 @@ import platform
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from shopmind import __version__
-from shopmind.api import data
-from shopmind.api.auth import KeyRing
+from shopmind.api import data, recommend
+from shopmind.api.auth import KeyRing, Scope, require
 from shopmind.api.errors import error_response, install_error_handlers
 from shopmind.api.limits import BodySizeLimit
+from shopmind.api.models import ModelHolder
 from shopmind.config import Settings
 from shopmind.data.schema import SCHEMA_VERSION
 from shopmind.data.store import Store
@@ -34,17 +36,26 @@ class Version(BaseModel):
     shopmind: str
     schema_version: int
     python: str
+    model_version: str | None
+
+
+class Reloaded(BaseModel):
+    model_version: str
+    engines: list[str]
 
 
 def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
-    """Build the service; `store` may be injected (tests), otherwise it is opened from settings."""
+    """Build the service; `store` may be injected (tests), otherwise it is opened from settings.
+    The newest trained models under the settings' artifacts folder are loaded at start."""
     settings = settings or Settings()
     keyring = KeyRing.parse(settings.api_key_entries())
+    models = ModelHolder(settings.artifacts_dir)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = store is None
         app.state.store = store or Store(settings.store_url)
+        await run_in_threadpool(models.try_load)
         if not keyring.keys:
             log.warning("no API keys are configured: every write and admin endpoint answers 401")
         try:
@@ -61,6 +72,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     )
     app.state.settings = settings
     app.state.keyring = keyring
+    app.state.models = models
     if store is not None:
         app.state.store = store
     install_error_handlers(app)
@@ -78,8 +90,23 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     async def version() -> Version:
         """The running release and the store schema it speaks."""
         return Version(
-            shopmind=__version__, schema_version=SCHEMA_VERSION, python=platform.python_version()
+            shopmind=__version__,
+            schema_version=SCHEMA_VERSION,
+            python=platform.python_version(),
+            model_version=models.version,
         )
 
+    @app.post(
+        "/admin/reload",
+        response_model=Reloaded,
+        tags=["service"],
+        dependencies=[Depends(require(Scope.ADMIN))],
+    )
+    async def reload() -> Reloaded:
+        """Load the newest trained models without a restart; on failure the old ones serve."""
+        loaded = await run_in_threadpool(models.load_newest)
+        return Reloaded(model_version=loaded.version, engines=sorted(loaded.models))
+
     app.include_router(data.router)
+    app.include_router(recommend.router)
     return app

@@ -29,10 +29,17 @@ class Shop:
     """Dense index -> customer id: customers, plus anyone seen in orders or events."""
     product_ids: pd.Index
     """Dense index -> product id, in catalogue order."""
+    last_event_id: int = 0
+    """The newest stored event the snapshot holds: later ones are 'live' to a trained model."""
 
     @classmethod
     def from_store(cls, store: Store) -> Shop:
-        return cls._build({name: store.read(name, _kept_columns(name)) for name in IMPORT_ORDER})
+        with store.reading() as conn:  # one consistent view: later events are the live ones
+            last_event_id = store.last_event_id(conn=conn)
+            tables = {
+                name: store.read(name, _kept_columns(name), conn=conn) for name in IMPORT_ORDER
+            }
+        return cls._build(tables, last_event_id)
 
     @classmethod
     def from_frames(cls, frames: Mapping[str, pd.DataFrame]) -> Shop:
@@ -46,7 +53,7 @@ class Shop:
         return cls._build(tables)
 
     @classmethod
-    def _build(cls, tables: dict[str, pd.DataFrame]) -> Shop:
+    def _build(cls, tables: dict[str, pd.DataFrame], last_event_id: int = 0) -> Shop:
         known = [
             tables["customers"].customer_id,
             tables["orders"].customer_id,
@@ -54,7 +61,12 @@ class Shop:
         ]
         customer_ids = pd.Index(pd.unique(pd.concat(known, ignore_index=True)), name="customer_id")
         product_ids = pd.Index(tables["products"].product_id, name="product_id")
-        return cls(tables=tables, customer_ids=customer_ids, product_ids=product_ids)
+        return cls(
+            tables=tables,
+            customer_ids=customer_ids,
+            product_ids=product_ids,
+            last_event_id=last_event_id,
+        )
 
     @property
     def n_customers(self) -> int:

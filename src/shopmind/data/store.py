@@ -83,11 +83,9 @@ def _build_metadata() -> sa.MetaData:
             )
             for c in spec.columns
         ]
-        indexes = [
-            sa.Index(f"ix_{spec.name}_{fk.column}", fk.column)
-            for fk in spec.foreign_keys
-            if fk.column not in spec.key[:1]
-        ]
+        lookups = [fk.column for fk in spec.foreign_keys if fk.column not in spec.key[:1]]
+        lookups += [c for c in spec.any_of if c not in lookups]  # events by customer, session
+        indexes = [sa.Index(f"ix_{spec.name}_{column}", column) for column in lookups]
         sa.Table(spec.name, metadata, *columns, *indexes)
     return metadata
 
@@ -198,7 +196,18 @@ class Store:
                 for name in IMPORT_ORDER
             }
 
-    def read(self, name: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    @contextmanager
+    def reading(self) -> Iterator[sa.Connection]:
+        """A connection whose reads all see the store as it was at the first of them."""
+        level = "REPEATABLE READ" if self.engine.dialect.name == "postgresql" else "SERIALIZABLE"
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(isolation_level=level)
+            with conn.begin():
+                yield conn
+
+    def read(
+        self, name: str, columns: Sequence[str] | None = None, *, conn: sa.Connection | None = None
+    ) -> pd.DataFrame:
         """A table (or some of its columns) as a frame with canonical dtypes."""
         from shopmind.data.io import conform
 
@@ -210,10 +219,46 @@ class Store:
             query = query.order_by(*(sql_table.c[k] for k in spec.key if k in wanted))
         else:
             query = query.order_by(sql_table.c[_row_id(spec)])
-        with self.engine.connect() as conn:
+        if conn is None:
+            with self.engine.connect() as own:
+                rows = own.execute(query).all()
+        else:
             rows = conn.execute(query).all()
         frame = pd.DataFrame([tuple(r) for r in rows], columns=wanted)
         return conform(name, frame)
+
+    def last_event_id(self, *, conn: sa.Connection | None = None) -> int:
+        """The id of the newest stored event (0 when there are none)."""
+        query = sa.select(sa.func.max(self.table("events").c.event_id))
+        if conn is None:
+            with self.engine.connect() as own:
+                return int(own.execute(query).scalar_one() or 0)
+        return int(conn.execute(query).scalar_one() or 0)
+
+    def events_after(
+        self, event_id: int, *, customer_id: str | None = None, session_id: str | None = None
+    ) -> pd.DataFrame:
+        """Events stored after `event_id` for a customer or a session (or both), oldest first:
+        what happened since a model was trained."""
+        from shopmind.data.io import conform
+
+        events = self.table("events")
+        who = []
+        if customer_id is not None:
+            who.append(events.c.customer_id == customer_id)
+        if session_id is not None:
+            who.append(events.c.session_id == session_id)
+        if not who:
+            raise ValueError("give a customer_id or a session_id")
+        columns = ["product_id", "ts", "type"]
+        query = (
+            sa.select(*(events.c[c] for c in columns))
+            .where(events.c.event_id > event_id, sa.or_(*who))
+            .order_by(events.c.event_id)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return conform("events", pd.DataFrame([tuple(r) for r in rows], columns=columns))
 
     def keys(self, name: str, columns: Sequence[str]) -> set[tuple[Any, ...]]:
         sql_table = self.table(name)
@@ -302,8 +347,10 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
         series = frame[name]
         missing = series.isna().tolist()
         if pd.api.types.is_datetime64_any_dtype(series.dtype):
-            values = [None if m else v.to_pydatetime()
-                      for v, m in zip(series.tolist(), missing, strict=True)]
+            values = [
+                None if m else v.to_pydatetime()
+                for v, m in zip(series.tolist(), missing, strict=True)
+            ]
         else:
             values = [None if m else v for v, m in zip(series.tolist(), missing, strict=True)]
         columns.append(values)

@@ -1,21 +1,30 @@
-"""The recommend engine: turns a Shop into interaction matrices, trains a model, answers by id."""
+"""The recommend engine: from a Shop to answers by the shop's own ids.
+
+It serves every case with one fitted object: known customers (their history), visitors with
+only a live session (events seen a moment ago count, without retraining), brand-new customers
+(trending), brand-new products (the model's content side), plus similar items, bought-together
+and "because you bought X" explanations, all under the shop's rules.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Self
+import copy
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, Self
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
 from shopmind.data.snapshot import Shop
-from shopmind.errors import InsufficientDataError
-from shopmind.recommend.base import Recommender
+from shopmind.errors import InsufficientDataError, NotFoundError
+from shopmind.recommend.base import Recommender, top_k
 from shopmind.recommend.metrics import coverage, ranking_metrics
 from shopmind.recommend.popular import Popular
+from shopmind.recommend.rules import Catalogue, Rules, apply_rules, diversify
 
-__all__ = ["EVENT_WEIGHTS", "RecommendEngine", "interactions"]
+__all__ = ["EVENT_WEIGHTS", "RecommendEngine", "Recommendation", "interactions"]
 
 EVENT_WEIGHTS: Mapping[str, float] = {
     "view": 0.1,
@@ -23,61 +32,222 @@ EVENT_WEIGHTS: Mapping[str, float] = {
     "cart": 0.5,
     "wishlist": 0.5,
     "rating": 0.3,
+    "purchase": 1.0,
 }
-"""How much one browsing event counts next to one purchased order line (1.0)."""
+"""How much one browsing event counts next to one purchased order line (1.0). Purchase events
+count only in a live session; stored purchases come from the order lines."""
+
+Strategy = Literal["personal", "session", "trending"]
 
 
 def interactions(
     shop: Shop, *, until: pd.Timestamp | None = None, weights: Mapping[str, float] = EVENT_WEIGHTS
 ) -> sp.csr_matrix:
     """Customers x products interaction strengths: purchases, plus weighted browsing events."""
-    bought = shop.purchases()
-    bought = bought[bought.status != "cancelled"]
+    bought = _bought(shop, until)
     events = shop.tables["events"].dropna(subset=["customer_id", "product_id"])
+    events = events[events.type != "purchase"]
     if until is not None:
-        bought = bought[bought.ordered_at < until]
         events = events[events.ts < until]
     events = events.assign(weight=events.type.map(dict(weights)).astype("float64").fillna(0.0))
     return shop.matrix(bought) + shop.matrix(events[events.weight > 0], value="weight")
 
 
+def _bought(shop: Shop, until: pd.Timestamp | None = None) -> pd.DataFrame:
+    bought = shop.purchases()
+    bought = bought[bought.status != "cancelled"]
+    return bought if until is None else bought[bought.ordered_at < until]
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    strategy: Strategy
+    items: pd.DataFrame
+    """product_id, title, score, reason; best first."""
+
+
 class RecommendEngine:
-    """Personal recommendations for known customers, popularity for everyone else."""
+    """Fits a personal model, trending, bought-together and explanations on one snapshot."""
 
     name = "recommend"
 
     def __init__(
-        self, model: Recommender | None = None, *, test_days: int = 28, k: int = 10
+        self,
+        model: Recommender | None = None,
+        *,
+        half_life_days: float = 14.0,
+        neighbours: int = 20,
+        test_days: int = 28,
+        k: int = 10,
     ) -> None:
         self.model = model
+        self.half_life_days = half_life_days
+        self.neighbours = neighbours
         self.test_days = test_days
         self.k = k
 
-    def _new_model(self) -> Recommender:
-        import copy
+    # --- training -----------------------------------------------------------------------------
 
+    def _new_model(self) -> Recommender:
         return copy.deepcopy(self.model) if self.model is not None else Popular()
 
     def fit(self, shop: Shop) -> Self:
+        bought = _bought(shop)
         self.customer_ids_ = shop.customer_ids
         self.product_ids_ = shop.product_ids
         self.history_ = interactions(shop)
+        purchased = shop.matrix(bought)
+        purchased.data = np.ones_like(purchased.data)
+        self.purchased_ = purchased.astype(bool).tocsr()
         self.model_ = self._new_model().fit(self.history_)
-        self.fallback_ = Popular().fit(self.history_)
+        self.trending_ = self._trending(shop, bought)
+        self.together_ = _top_k_similarity(_orders_by_products(shop, bought), self.neighbours)
+        self.similar_ = _top_k_similarity(self.history_, self.neighbours)
+        self.catalogue_ = Catalogue.build(shop.tables["products"], shop.tables["inventory"], bought)
         return self
 
-    def recommend(self, customer_id: str, k: int = 10) -> pd.DataFrame:
-        """Top-k products (product_id, score) for one customer; unknown ones get the fallback."""
-        row = self.customer_ids_.get_indexer(pd.Index([customer_id]))[0]
-        if row >= 0:
-            items, scores = self.model_.recommend(self.history_[[row]], k)
+    def _trending(self, shop: Shop, bought: pd.DataFrame) -> np.ndarray:
+        """Purchases and carts weighted by 2^(-age / half-life): what is selling now."""
+        if bought.empty:
+            return np.zeros(shop.n_products)
+        now = bought.ordered_at.max()
+        age = (now - bought.ordered_at).dt.total_seconds() / 86_400.0
+        decayed = bought.assign(weight=np.power(0.5, age / self.half_life_days))
+        matrix = shop.matrix(decayed, value="weight")
+        return np.asarray(matrix.sum(axis=0)).ravel()
+
+    # --- answering ----------------------------------------------------------------------------
+
+    def history_row(
+        self, customer_id: str | None, session: Sequence[tuple[str, str]] = ()
+    ) -> sp.csr_matrix:
+        """The customer's stored history plus live (product_id, event type) pairs."""
+        row = sp.csr_matrix((1, len(self.product_ids_)))
+        index = self._customer(customer_id)
+        if index >= 0:
+            row = self.history_[[index]]
+        if session:
+            products = self.product_ids_.get_indexer(pd.Index([p for p, _ in session]))
+            weights = np.array([EVENT_WEIGHTS.get(t, 0.0) for _, t in session])
+            keep = (products >= 0) & (weights > 0)
+            live = sp.csr_matrix(
+                (weights[keep], (np.zeros(keep.sum(), dtype=int), products[keep])), shape=row.shape
+            )
+            row = (row + live).tocsr()
+        return row
+
+    def recommend(
+        self,
+        customer_id: str | None = None,
+        *,
+        k: int = 10,
+        rules: Rules | None = None,
+        session: Sequence[tuple[str, str]] = (),
+    ) -> Recommendation:
+        """Top-k for a customer (or an anonymous session) under the shop's rules."""
+        rules = rules or Rules()
+        history = self.history_row(customer_id, session)
+        index = self._customer(customer_id)
+        if history.nnz == 0:
+            strategy: Strategy = "trending"
+            scores = self.trending_[None, :].astype(np.float64)
         else:
-            empty = sp.csr_matrix((1, len(self.product_ids_)))
-            items, scores = self.fallback_.recommend(empty, k)
-        keep = items[0] >= 0
-        return pd.DataFrame(
-            {"product_id": self.product_ids_[items[0][keep]], "score": scores[0][keep]}
+            strategy = "personal" if index >= 0 else "session"
+            scores = np.asarray(self.model_.score(history), dtype=np.float64)
+        purchased = (
+            self.purchased_[[index]].toarray() if index >= 0 else np.zeros(scores.shape, dtype=bool)
         )
+        live_bought = [p for p, t in session if t == "purchase"]
+        if live_bought:
+            purchased[0, self.product_ids_.get_indexer(pd.Index(live_bought))] = True
+        scores = apply_rules(scores, self.catalogue_, rules, purchased)
+        wanted = k if rules.max_per_category is None else min(len(self.product_ids_), k * 10)
+        items, best = top_k(scores, wanted)
+        if rules.max_per_category is not None:
+            items = diversify(items, self.catalogue_, rules.max_per_category, k)
+            best = np.take_along_axis(scores, np.maximum(items, 0), axis=1)
+        chosen = items[0][items[0] >= 0][:k]
+        values = best[0][: len(chosen)]
+        reasons = self._reasons(chosen, history, strategy)
+        return Recommendation(strategy, self._frame(chosen, values, reasons))
+
+    def similar(self, product_id: str, k: int = 10, *, rules: Rules | None = None) -> pd.DataFrame:
+        """Products most like this one (by what the same customers did)."""
+        item = self._product(product_id)
+        scores = self.similar_[[item]].toarray()
+        scores[0, item] = -np.inf
+        return self._ranked(
+            scores,
+            k,
+            rules or Rules(exclude_purchased=False),
+            f"customers who liked {self.catalogue_.title[item]} liked this too",
+        )
+
+    def bought_together(
+        self, product_id: str, k: int = 10, *, rules: Rules | None = None
+    ) -> pd.DataFrame:
+        """Products bought in the same orders as this one."""
+        item = self._product(product_id)
+        scores = self.together_[[item]].toarray()
+        scores[0, item] = -np.inf
+        scores[scores == 0] = -np.inf
+        return self._ranked(
+            scores,
+            k,
+            rules or Rules(exclude_purchased=False),
+            f"often bought with {self.catalogue_.title[item]}",
+        )
+
+    def trending(self, k: int = 10, *, rules: Rules | None = None) -> pd.DataFrame:
+        scores = self.trending_[None, :].astype(np.float64)
+        return self._ranked(scores, k, rules or Rules(exclude_purchased=False), "trending now")
+
+    def _ranked(self, scores: np.ndarray, k: int, rules: Rules, reason: str) -> pd.DataFrame:
+        scores = apply_rules(scores, self.catalogue_, rules)
+        items, best = top_k(scores, k)
+        keep = items[0] >= 0
+        chosen = items[0][keep]
+        return self._frame(chosen, best[0][keep], [reason] * len(chosen))
+
+    def _reasons(self, items: np.ndarray, history: sp.csr_matrix, strategy: Strategy) -> list[str]:
+        if strategy == "trending" or len(items) == 0:
+            return ["trending now"] * len(items)
+        seen = history.indices
+        if len(seen) == 0:
+            return ["recommended for you"] * len(items)
+        # The history item most similar to each recommendation explains it.
+        links = self.similar_[seen][:, items].toarray() * history.data[:, None]
+        best = links.argmax(axis=0)
+        reasons = []
+        for column, source in enumerate(best):
+            if links[source, column] <= 0:
+                reasons.append("recommended for you")
+            else:
+                reasons.append(f"because you liked {self.catalogue_.title[seen[source]]}")
+        return reasons
+
+    def _frame(self, items: np.ndarray, scores: np.ndarray, reasons: list[str]) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "product_id": self.product_ids_[items].astype(str),
+                "title": self.catalogue_.title[items].astype(str),
+                "score": np.asarray(scores, dtype=np.float64),
+                "reason": reasons,
+            }
+        )
+
+    def _customer(self, customer_id: str | None) -> int:
+        if customer_id is None:
+            return -1
+        return int(self.customer_ids_.get_indexer(pd.Index([customer_id]))[0])
+
+    def _product(self, product_id: str) -> int:
+        item = int(self.product_ids_.get_indexer(pd.Index([product_id]))[0])
+        if item < 0:
+            raise NotFoundError(f"unknown product {product_id!r}")
+        return item
+
+    # --- offline evaluation -------------------------------------------------------------------
 
     def evaluate(self, shop: Shop) -> dict[str, Any]:
         """Temporal hold-out: train on all but the last `test_days`, rank what was bought then."""
@@ -94,6 +264,11 @@ class RecommendEngine:
         test.eliminate_zeros()
         known = np.asarray(train.sum(axis=1)).ravel() > 0
         test = sp.csr_matrix(test.multiply(known[:, None]))
+        if test.nnz == 0:
+            raise InsufficientDataError(
+                f"no customer with earlier history bought something new in the last "
+                f"{self.test_days} days: nothing to evaluate on"
+            )
         results: dict[str, Any] = {
             "split": f"temporal, last {self.test_days} days",
             "users": int((np.diff(test.indptr) > 0).sum()),
@@ -105,3 +280,43 @@ class RecommendEngine:
             metrics[f"coverage@{self.k}"] = coverage(items[known], train.shape[1])
             results[label] = metrics
         return results
+
+
+def _orders_by_products(shop: Shop, bought: pd.DataFrame) -> sp.csr_matrix:
+    """Orders x products, 1 where the order contained the product."""
+    codes, _ = pd.factorize(bought.order_id)
+    items = shop.product_index(bought.product_id.to_numpy())
+    keep = items >= 0
+    matrix = sp.csr_matrix(
+        (np.ones(keep.sum()), (codes[keep], items[keep])),
+        shape=(int(codes.max()) + 1 if len(codes) else 0, shop.n_products),
+    )
+    matrix.data = np.minimum(matrix.data, 1.0)
+    return matrix
+
+
+def _top_k_similarity(matrix: sp.csr_matrix, k: int) -> sp.csr_matrix:
+    """Item x item cosine similarity of the columns of `matrix`, keeping the k best per item."""
+    binary = matrix.tocsc(copy=True).astype(np.float64)
+    binary.data = np.ones_like(binary.data)
+    norms = np.sqrt(np.asarray(binary.multiply(binary).sum(axis=0)).ravel())
+    norms[norms == 0] = 1.0
+    normalised = binary @ sp.diags(1.0 / norms)
+    similarity = (normalised.T @ normalised).tocsr()
+    similarity.setdiag(0.0)
+    similarity.eliminate_zeros()
+    rows, cols, vals = [], [], []
+    for item in range(similarity.shape[0]):
+        start, end = similarity.indptr[item], similarity.indptr[item + 1]
+        if end == start:
+            continue
+        data = similarity.data[start:end]
+        keep = np.argsort(-data, kind="stable")[:k]
+        rows.append(np.full(len(keep), item))
+        cols.append(similarity.indices[start:end][keep])
+        vals.append(data[keep])
+    if not rows:
+        return sp.csr_matrix(similarity.shape)
+    return sp.csr_matrix(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=similarity.shape
+    )
