@@ -46,15 +46,31 @@ def _measure(url: str, frames: dict[str, pd.DataFrame], backend: str) -> list[di
     started = time.perf_counter()
     with engine.begin() as conn:
         for name in IMPORT_ORDER:
-            frames[name].to_sql(f"peer_{name}", conn, index=False, if_exists="replace",
-                                chunksize=5000, method="multi" if backend == "postgresql" else None)
+            frames[name].to_sql(
+                f"peer_{name}",
+                conn,
+                index=False,
+                if_exists="replace",
+                chunksize=5000,
+                method="multi" if backend == "postgresql" else None,
+            )
     peer = time.perf_counter() - started
     engine.dispose()
     return [
-        {"system": f"shopmind:import ({backend})", "kind": "shopmind", "rows": rows,
-         "seconds": round(ours, 2), "rows_per_second": round(rows / ours)},
-        {"system": f"pandas:to_sql ({backend}, no validation)", "kind": "peer", "rows": rows,
-         "seconds": round(peer, 2), "rows_per_second": round(rows / peer)},
+        {
+            "system": f"shopmind:import ({backend})",
+            "kind": "shopmind",
+            "rows": rows,
+            "seconds": round(ours, 2),
+            "rows_per_second": round(rows / ours),
+        },
+        {
+            "system": f"pandas:to_sql ({backend}, no validation)",
+            "kind": "peer",
+            "rows": rows,
+            "seconds": round(peer, 2),
+            "rows_per_second": round(rows / peer),
+        },
     ]
 
 
@@ -63,9 +79,13 @@ def run() -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder:
         paths = sample.write(shop, Path(folder))
         # Both systems start from the same CSV files, read as text as an export arrives.
-        frames = {p.name.removesuffix(".csv"): pd.read_csv(p, dtype=str, keep_default_na=False,
-                                                           na_values=[""])
-                  for p in paths if p.suffix == ".csv" and p.parent == Path(folder)}
+        frames = {
+            p.name.removesuffix(".csv"): pd.read_csv(
+                p, dtype=str, keep_default_na=False, na_values=[""]
+            )
+            for p in paths
+            if p.suffix == ".csv" and p.parent == Path(folder)
+        }
         results = _measure(sqlite_url(Path(folder) / "bench.db"), frames, "sqlite")
     postgres = os.environ.get("SHOPMIND_TEST_POSTGRES_URL")
     if postgres:
@@ -76,9 +96,10 @@ def run() -> dict[str, Any]:
             with admin.begin() as conn:
                 conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
             admin.dispose()
+    total = sum(len(f) for f in frames.values())
     return {
         "study": "import-throughput",
-        "dataset": f"sample shop, seed {SEED}, default size ({sum(len(f) for f in frames.values()):,} rows in 9 tables)",
+        "dataset": f"sample shop, seed {SEED}, default size ({total:,} rows in 9 tables)",
         "protocol": "the same CSV text frames into an empty store; shopmind validates types, "
         "keys and references and writes all tables in one transaction; pandas to_sql writes "
         "them unchecked; one run, wall-clock seconds",

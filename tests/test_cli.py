@@ -97,8 +97,16 @@ def test_invalid_file_exits_3_and_writes_nothing(run: Run, tmp_path: Path) -> No
 def test_column_mapping_on_the_command_line(run: Run, tmp_path: Path) -> None:
     export = tmp_path / "catalogue.csv"
     export.write_text("SKU,Name\nA-1,Boot\n")
-    code, _, err = run("import", str(export), "--table", "products", "--map", "product_id=SKU",
-                       "--map", "title=Name")
+    code, _, err = run(
+        "import",
+        str(export),
+        "--table",
+        "products",
+        "--map",
+        "product_id=SKU",
+        "--map",
+        "title=Name",
+    )
     assert code == 0, err
     assert run("import", str(export), "--table", "products", "--map", "nonsense")[0] == 2
     assert run("import", str(export), "--table", "widgets")[0] == 3
@@ -113,8 +121,9 @@ def test_usage_errors_exit_2(run: Run, tmp_path: Path) -> None:
 
 
 def test_unreachable_store_exits_4(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SHOPMIND_DATABASE_URL",
-                       "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1")
+    monkeypatch.setenv(
+        "SHOPMIND_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1"
+    )
     code, _, err = run("status")
     assert code == 4
     assert "cannot open the store" in err

@@ -61,8 +61,12 @@ class Artifacts:
                     pickle.dump(model, handle, protocol=pickle.HIGHEST_PROTOCOL)
                     handle.flush()
                     os.fsync(handle.fileno())
-            full = {"version": version, "created_at": datetime.now(UTC).isoformat(),
-                    "engines": sorted(models), **manifest}
+            full = {
+                "version": version,
+                "created_at": datetime.now(UTC).isoformat(),
+                "engines": sorted(models),
+                **manifest,
+            }
             (staging / _MANIFEST).write_text(json.dumps(full, indent=2, default=str))
             os.replace(staging, self.root / version)
         except BaseException:
@@ -75,8 +79,11 @@ class Artifacts:
         """Complete versions, oldest first."""
         if not self.root.is_dir():
             return []
-        return sorted(p.name for p in self.root.iterdir()
-                      if p.is_dir() and not p.name.startswith(".") and (p / _MANIFEST).is_file())
+        return sorted(
+            p.name
+            for p in self.root.iterdir()
+            if p.is_dir() and not p.name.startswith(".") and (p / _MANIFEST).is_file()
+        )
 
     def current(self) -> str | None:
         pointer = self.root / _CURRENT
@@ -98,9 +105,16 @@ class Artifacts:
             models = {}
             for name in manifest["engines"]:
                 with (folder / f"{name}.pkl").open("rb") as handle:
-                    models[name] = pickle.load(handle)  # noqa: S301 - our own files
-        except (OSError, ValueError, KeyError, pickle.UnpicklingError, EOFError,
-                AttributeError, ImportError) as exc:
+                    models[name] = pickle.load(handle)
+        except (
+            OSError,
+            ValueError,
+            KeyError,
+            pickle.UnpicklingError,
+            EOFError,
+            AttributeError,
+            ImportError,
+        ) as exc:
             raise ArtifactError(f"artifact version {chosen} cannot be loaded: {exc}") from None
         return Loaded(version=chosen, manifest=manifest, models=models)
 

@@ -27,8 +27,11 @@ def benchmarks_dir() -> Path:
 
 def studies() -> dict[str, Path]:
     folder = benchmarks_dir()
-    return {p.stem.replace("_", "-"): p for p in sorted(folder.glob("*.py"))
-            if not p.name.startswith("_")}
+    return {
+        p.stem.replace("_", "-"): p
+        for p in sorted(folder.glob("*.py"))
+        if not p.name.startswith("_")
+    }
 
 
 def run(study: str) -> Path:

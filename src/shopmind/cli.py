@@ -262,8 +262,9 @@ def status() -> None:
 
 @app.command()
 def train(
-    engines: Annotated[list[str] | None, typer.Argument(
-        help="Engines to train [default: all]: recommend")] = None,
+    engines: Annotated[
+        list[str] | None, typer.Argument(help="Engines to train [default: all]: recommend")
+    ] = None,
 ) -> None:
     """Train the engines on a snapshot of the store and save them as a new artifact version."""
     from shopmind import engine
@@ -281,9 +282,11 @@ def train(
             version = engine.save(fitted, shop, settings.artifacts_dir)
     finally:
         store.close()
-    console.print(f"Trained {', '.join(fitted)} on {shop.n_customers:,} customers and "
-                  f"{shop.n_products:,} products; artifact version {version} in "
-                  f"{settings.artifacts_dir}")
+    console.print(
+        f"Trained {', '.join(fitted)} on {shop.n_customers:,} customers and "
+        f"{shop.n_products:,} products; artifact version {version} in "
+        f"{settings.artifacts_dir}"
+    )
 
 
 @app.command()
@@ -326,8 +329,9 @@ def _check_engines(names: list[str] | None) -> None:
 
     unknown = [n for n in names or [] if n not in ENGINES]
     if unknown:
-        raise typer.BadParameter(f"unknown engine {', '.join(unknown)}; engines: "
-                                 f"{', '.join(ENGINES)}")
+        raise typer.BadParameter(
+            f"unknown engine {', '.join(unknown)}; engines: {', '.join(ENGINES)}"
+        )
 
 
 @app.command()

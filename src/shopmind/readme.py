@@ -29,11 +29,13 @@ def render(readme: Path, results: Path) -> bool:
         body = bench_table(json.loads(path.read_text()))
         return f"<!-- bench:{name} -->\n{body}\n<!-- /bench:{name} -->"
 
-    updated = re.sub(r"<!-- bench:([\w-]+) -->.*?<!-- /bench:\1 -->", bench, text,
-                     flags=re.DOTALL)
-    updated = re.sub(r"<!-- schema -->.*?<!-- /schema -->",
-                     lambda _: f"<!-- schema -->\n{markdown()}\n<!-- /schema -->", updated,
-                     flags=re.DOTALL)
+    updated = re.sub(r"<!-- bench:([\w-]+) -->.*?<!-- /bench:\1 -->", bench, text, flags=re.DOTALL)
+    updated = re.sub(
+        r"<!-- schema -->.*?<!-- /schema -->",
+        lambda _: f"<!-- schema -->\n{markdown()}\n<!-- /schema -->",
+        updated,
+        flags=re.DOTALL,
+    )
     if updated == text:
         return False
     readme.write_text(updated)
