@@ -94,7 +94,7 @@ class RecommenderConformance:
     def test_empty_history_still_gets_items(self, data: sp.csr_matrix) -> None:
         model = self.make_model().fit(data)
         empty = sp.csr_matrix((2, data.shape[1]))
-        items, scores = model.recommend(empty, k=3)
+        items, _ = model.recommend(empty, k=3)
         assert items.shape == (2, 3)
         assert np.isfinite(model.score(empty)).all()
 
