@@ -52,7 +52,6 @@ def _measure(url: str, frames: dict[str, pd.DataFrame], backend: str) -> list[di
                 index=False,
                 if_exists="replace",
                 chunksize=5000,
-                method="multi" if backend == "postgresql" else None,
             )
     peer = time.perf_counter() - started
     engine.dispose()
