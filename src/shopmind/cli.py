@@ -43,7 +43,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console(stderr=False)
+console = Console(stderr=False, soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
 
 
