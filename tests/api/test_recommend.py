@@ -60,25 +60,26 @@ def test_known_customer_gets_personal_items_under_the_rules(
     assert (stock.reindex(ids) > 0).all()
 
 
-def test_filters_diversity_pins_and_bans(client: TestClient,
-                                         trained: tuple[Settings, Shop]) -> None:
+def test_filters_diversity_pins_and_bans(
+    client: TestClient, trained: tuple[Settings, Shop]
+) -> None:
     _, shop = trained
     customer = buyer(shop)
     products = shop.tables["products"].set_index("product_id")
     category = str(products.category.iloc[0]).split("/")[0]
-    body = client.get(f"/recommendations/{customer}",
-                      params={"category": category, "k": 5}).json()
+    body = client.get(f"/recommendations/{customer}", params={"category": category, "k": 5}).json()
     assert body["items"]
-    assert all(str(products.category[i["product_id"]]).startswith(category)
-               for i in body["items"])
-    diverse = client.get(f"/recommendations/{customer}",
-                         params={"max_per_category": 1, "k": 6}).json()["items"]
+    assert all(str(products.category[i["product_id"]]).startswith(category) for i in body["items"])
+    diverse = client.get(
+        f"/recommendations/{customer}", params={"max_per_category": 1, "k": 6}
+    ).json()["items"]
     categories = [products.category[i["product_id"]] for i in diverse]
     assert len(categories) == len(set(categories))
     stock = shop.tables["inventory"].set_index("product_id").on_hand
     in_stock = [str(p) for p in stock[stock > 0].index]
-    first = client.get(f"/recommendations/{customer}",
-                       params={"pinned": in_stock[-1], "banned": in_stock[0]}).json()["items"]
+    first = client.get(
+        f"/recommendations/{customer}", params={"pinned": in_stock[-1], "banned": in_stock[0]}
+    ).json()["items"]
     assert first[0]["product_id"] == in_stock[-1]
     assert in_stock[0] not in [i["product_id"] for i in first]
 
@@ -89,12 +90,17 @@ def test_unknown_customer_gets_a_cold_start_answer(client: TestClient) -> None:
     assert len(body["items"]) == 10
 
 
-def test_live_events_count_on_the_next_request(client: TestClient,
-                                               trained: tuple[Settings, Shop]) -> None:
+def test_live_events_count_on_the_next_request(
+    client: TestClient, trained: tuple[Settings, Shop]
+) -> None:
     _, shop = trained
     product = str(shop.product_ids[5])
-    event = {"session_id": "s-live-1", "product_id": product, "ts": "2030-01-01T10:00:00Z",
-             "type": "cart"}
+    event = {
+        "session_id": "s-live-1",
+        "product_id": product,
+        "ts": "2030-01-01T10:00:00Z",
+        "type": "cart",
+    }
     assert client.post("/events", json={"events": [event]}, headers=WRITE).status_code == 201
     body = client.get("/recommendations/visitor-x", params={"session_id": "s-live-1"}).json()
     assert body["strategy"] == "session"
@@ -103,8 +109,9 @@ def test_live_events_count_on_the_next_request(client: TestClient,
     assert client.get("/recommendations/brand-new").json()["strategy"] == "session"
 
 
-def test_similar_bought_together_trending(client: TestClient,
-                                          trained: tuple[Settings, Shop]) -> None:
+def test_similar_bought_together_trending(
+    client: TestClient, trained: tuple[Settings, Shop]
+) -> None:
     _, shop = trained
     bought = shop.purchases().product_id.value_counts()
     product = str(bought.index[0])
@@ -158,8 +165,14 @@ def test_without_a_trained_model_the_answer_is_503(tmp_path: Path) -> None:
 def test_store_lookup_of_live_events(tmp_path: Path) -> None:
     store = Store(sqlite_url(tmp_path / "s.db"))
     import_frames(store, {"products": pd.DataFrame({"product_id": ["p"], "title": ["P"]})})
-    events = pd.DataFrame({"customer_id": ["a", "b", "a"], "product_id": ["p", "p", "p"],
-                           "ts": ["2024-01-01"] * 3, "type": ["view", "view", "cart"]})
+    events = pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "a"],
+            "product_id": ["p", "p", "p"],
+            "ts": ["2024-01-01"] * 3,
+            "type": ["view", "view", "cart"],
+        }
+    )
     import_frames(store, {"events": events})
     assert store.last_event_id() == 3
     assert store.events_after(1, customer_id="a").type.tolist() == ["cart"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["coverage", "hits_matrix", "ranking_metrics"]
+__all__ = ["coverage", "hits_matrix", "novelty", "ranking_metrics", "rating_errors"]
 
 
 def hits_matrix(recommended: np.ndarray, relevant: sp.csr_matrix) -> np.ndarray:
@@ -52,3 +52,19 @@ def coverage(recommended: np.ndarray, n_items: int) -> float:
     """Share of the catalogue that appears in anyone's recommendations."""
     shown = np.unique(recommended[recommended >= 0])
     return float(len(shown) / n_items) if n_items else 0.0
+
+
+def novelty(recommended: np.ndarray, train: sp.csr_matrix) -> float:
+    """Mean self-information -log2(share of customers who know the item) of what is shown:
+    higher means less obvious recommendations."""
+    users = max(train.shape[0], 1)
+    known = np.asarray((train > 0).sum(axis=0)).ravel()
+    share = np.clip(known / users, 1.0 / users, 1.0)
+    shown = recommended[recommended >= 0]
+    return float(np.mean(-np.log2(share[shown]))) if len(shown) else 0.0
+
+
+def rating_errors(predicted: np.ndarray, actual: np.ndarray) -> dict[str, float]:
+    """RMSE and MAE of rating predictions."""
+    error = np.asarray(predicted, dtype=np.float64) - np.asarray(actual, dtype=np.float64)
+    return {"rmse": float(np.sqrt(np.mean(error**2))), "mae": float(np.mean(np.abs(error)))}
