@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,7 @@ def run(study: str) -> Path:
     if spec is None or spec.loader is None:
         raise ConfigError(f"cannot load benchmark {path}")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses and pickling look the module up by name
     spec.loader.exec_module(module)
     payload: dict[str, Any] = module.run()
     out = benchmarks_dir() / "results" / f"{study}.json"

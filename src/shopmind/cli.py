@@ -197,18 +197,16 @@ def import_(
     store = Store(settings.store_url)
     try:
         if dataset is not None:
-            from shopmind.data.datasets import DATASETS
+            from shopmind.data.datasets import DATASETS, TABLE_DATASETS
 
-            if dataset not in DATASETS:
+            if dataset not in TABLE_DATASETS:
                 raise typer.BadParameter(
-                    f"unknown dataset; known: {', '.join(DATASETS)}", param_hint="--dataset"
-                )
-            loaded = DATASETS[dataset]()
-            if not isinstance(loaded, dict):
-                raise typer.BadParameter(
-                    f"{dataset} is not a set of shop tables (it is used by benchmarks directly)",
+                    f"{dataset!r} is not a dataset of shop tables; choose one of "
+                    f"{', '.join(sorted(TABLE_DATASETS))}",
                     param_hint="--dataset",
                 )
+            loaded = DATASETS[dataset]()
+            assert isinstance(loaded, dict)
             sources = [
                 Source(name, frame, name=f"{dataset}:{name}", extra=extra)
                 for name, frame in loaded.items()
