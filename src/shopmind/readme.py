@@ -56,6 +56,12 @@ def bench_table(payload: dict[str, Any]) -> str:
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
     lines.append(f"Dataset: {payload.get('dataset', '')}. Protocol: {payload.get('protocol', '')}.")
+    target = payload.get("target")
+    if isinstance(target, dict):
+        verdict = "met" if target.get("met") else "**not met**"
+        lines.append(f"\nTarget: {target.get('description', '')}: {verdict}.")
+    elif target:
+        lines.append(f"\nTarget: {target}.")
     return "\n".join(lines)
 
 
