@@ -1,0 +1,146 @@
+"""The recommend engine on the sample shop: every kind of customer, the shop's rules."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from shopmind.data import sample
+from shopmind.data.snapshot import Shop
+from shopmind.errors import NotFoundError
+from shopmind.recommend.engine import RecommendEngine
+from shopmind.recommend.rules import Rules
+
+
+@pytest.fixture(scope="module")
+def shop() -> Shop:
+    return Shop.from_frames(sample.generate(11, n_customers=400, n_products=160, days=300).tables)
+
+
+@pytest.fixture(scope="module")
+def engine(shop: Shop) -> RecommendEngine:
+    return RecommendEngine().fit(shop)
+
+
+def top_buyer(shop: Shop) -> str:
+    return str(shop.purchases().customer_id.value_counts().index[0])
+
+
+def test_known_customer_never_sees_what_they_bought_unless_it_is_repeatable(
+    engine: RecommendEngine, shop: Shop
+) -> None:
+    customer = top_buyer(shop)
+    answer = engine.recommend(customer, k=20)
+    assert answer.strategy == "personal"
+    bought = set(shop.purchases().query("customer_id == @customer").product_id)
+    repeatable = set(engine.catalogue_.product_ids[engine.catalogue_.repeatable])
+    shown = set(answer.items.product_id)
+    assert not (shown & bought) - repeatable
+    relaxed = engine.recommend(customer, k=20, rules=Rules(exclude_purchased=False))
+    assert len(relaxed.items) == 20
+
+
+def test_out_of_stock_items_are_left_out(engine: RecommendEngine, shop: Shop) -> None:
+    stock = shop.tables["inventory"].set_index("product_id").on_hand
+    empty = set(stock[stock <= 0].index)
+    assert empty, "the sample shop plants some items out of stock"
+    shown = set(engine.trending(k=len(shop.product_ids)).product_id)
+    assert not shown & empty
+    everything = engine.trending(k=len(shop.product_ids), rules=Rules(in_stock_only=False))
+    assert set(everything.product_id) & empty
+
+
+def test_new_visitor_session_and_stranger(engine: RecommendEngine, shop: Shop) -> None:
+    assert engine.recommend("a-stranger").strategy == "trending"
+    assert engine.recommend(None).strategy == "trending"
+    product = str(shop.purchases().product_id.value_counts().index[0])
+    answer = engine.recommend(None, session=[(product, "view"), (product, "cart")])
+    assert answer.strategy == "session"
+    assert len(answer.items) == 10
+
+
+def test_live_purchase_in_session_is_excluded(engine: RecommendEngine, shop: Shop) -> None:
+    first = engine.recommend(None, session=[(str(shop.product_ids[0]), "view")], k=5)
+    bought = first.items.product_id.iloc[0]
+    again = engine.recommend(
+        None, session=[(str(shop.product_ids[0]), "view"), (bought, "purchase")], k=5
+    )
+    repeatable = engine.catalogue_.repeatable[engine.product_ids_.get_loc(bought)]
+    assert repeatable or bought not in set(again.items.product_id)
+
+
+def test_category_price_brand_and_diversity_rules(engine: RecommendEngine, shop: Shop) -> None:
+    products = shop.tables["products"].set_index("product_id")
+    customer = top_buyer(shop)
+    category = str(products.category.iloc[0]).split("/")[0]
+    answer = engine.recommend(customer, k=5, rules=Rules(categories=(category,)))
+    assert all(str(c).startswith(category) for c in products.category[answer.items.product_id])
+    cheap = engine.recommend(customer, k=5, rules=Rules(max_price=20.0))
+    assert (products.price[cheap.items.product_id] <= 20.0).all()
+    brand = str(products.brand.iloc[3])
+    branded = engine.recommend(customer, k=5, rules=Rules(brands=(brand,)))
+    assert (products.brand[branded.items.product_id] == brand).all()
+    diverse = engine.recommend(customer, k=8, rules=Rules(max_per_category=1))
+    categories = products.category[diverse.items.product_id]
+    assert categories.is_unique
+
+
+def test_margin_boost_raises_the_margin_of_what_is_shown(
+    engine: RecommendEngine, shop: Shop
+) -> None:
+    products = shop.tables["products"].set_index("product_id")
+    margin = (products.price - products.cost) / products.price
+    plain = engine.trending(k=10)
+    boosted = engine.trending(k=10, rules=Rules(boost="margin", boost_weight=1.0))
+    assert margin[boosted.product_id].mean() > margin[plain.product_id].mean()
+
+
+def test_pins_and_bans(engine: RecommendEngine, shop: Shop) -> None:
+    customer = top_buyer(shop)
+    stock = shop.tables["inventory"].set_index("product_id").on_hand
+    pin, ban = (str(p) for p in stock[stock > 0].index[-2:])
+    answer = engine.recommend(
+        customer, rules=Rules(pinned=(pin,), banned=(ban,), exclude_purchased=False)
+    )
+    assert answer.items.product_id.iloc[0] == pin
+    assert ban not in set(answer.items.product_id)
+
+
+def test_similar_and_bought_together(engine: RecommendEngine, shop: Shop) -> None:
+    lines = shop.purchases()
+    multi = lines.groupby("order_id").product_id.transform("size") > 1
+    product = str(lines[multi].product_id.value_counts().index[0])
+    together = engine.bought_together(product, k=5)
+    partners = set(
+        lines[lines.order_id.isin(lines[lines.product_id == product].order_id)].product_id
+    ) - {product}
+    assert len(together) > 0
+    assert set(together.product_id) <= partners
+    similar = engine.similar(product, k=5)
+    assert product not in set(similar.product_id)
+    with pytest.raises(NotFoundError, match="unknown product 'nope'"):
+        engine.similar("nope")
+
+
+def test_explanations_name_something_from_the_history(engine: RecommendEngine, shop: Shop) -> None:
+    customer = top_buyer(shop)
+    answer = engine.recommend(customer, k=5)
+    titles = set(shop.tables["products"].title)
+    explained = [
+        r.removeprefix("because you liked ")
+        for r in answer.items.reason
+        if r.startswith("because you liked ")
+    ]
+    assert explained
+    assert set(explained) <= titles
+
+
+def test_trending_follows_recent_sales(engine: RecommendEngine, shop: Shop) -> None:
+    bought = shop.purchases()
+    recent = bought[bought.ordered_at >= bought.ordered_at.max() - pd.Timedelta(days=14)]
+    top_recent = recent.groupby("product_id").quantity.size().sort_values(ascending=False)
+    shown = engine.trending(k=10, rules=Rules(in_stock_only=False)).product_id
+    assert len(set(shown) & set(top_recent.index[:20])) >= 5
+    scores = engine.trending(k=10).score.to_numpy()
+    assert (np.diff(scores) <= 0).all()
