@@ -79,7 +79,26 @@ def test_import_status_train_evaluate(run: Run, tmp_path: Path) -> None:
     code, out, err = run("evaluate", "recommend", "--json")
     assert code == 0, err
     results = json.loads(out)
-    assert 0.0 <= results["model"]["ndcg@10"] <= 1.0
+    assert set(results["models"]) >= {"served", "popular", "ease", "item-knn", "als"}
+    assert 0.0 <= results["models"]["served"]["ndcg@10"] <= 1.0
+    assert set(results["ratings"]["biased-mf"]) == {"rmse", "mae"}
+    code, out, err = run(
+        "evaluate",
+        "recommend",
+        "--split",
+        "leave-last-n",
+        "--k",
+        "5",
+        "--model",
+        "popular",
+        "--model",
+        "item-knn",
+        "--json",
+    )
+    assert code == 0, err
+    assert set(json.loads(out)["models"]) == {"popular", "item-knn"}
+    assert "precision@5" in json.loads(out)["models"]["item-knn"]
+    assert run("evaluate", "recommend", "--split", "sideways")[0] == 2
 
 
 def test_invalid_file_exits_3_and_writes_nothing(run: Run, tmp_path: Path) -> None:
@@ -129,10 +148,10 @@ def test_unreachable_store_exits_4(run: Run, monkeypatch: pytest.MonkeyPatch) ->
     assert "cannot open the store" in err
 
 
-def test_evaluate_needs_orders(run: Run) -> None:
+def test_evaluate_needs_data(run: Run) -> None:
     code, _, err = run("evaluate", "recommend")
     assert code == 3
-    assert "no orders" in err
+    assert "no purchases or browsing events" in err
 
 
 def test_demo_without_serving(run: Run, tmp_path: Path) -> None:

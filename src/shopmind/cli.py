@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, cast
+from typing import Annotated, Any, cast
 
 import typer
 from rich.console import Console
@@ -290,36 +290,63 @@ def train(
 @app.command()
 def evaluate(
     engine_name: Annotated[str, typer.Argument(metavar="ENGINE", help="recommend")],
+    split: Annotated[
+        str,
+        typer.Option(
+            help="temporal (the last 28 days are the test), random-user (75/25 per customer), "
+            "stratified-item (75/25 per product) or leave-last-n (each customer's last n)."
+        ),
+    ] = "temporal",
+    k: Annotated[int, typer.Option(min=1, max=100, help="Cut-off of the ranking metrics.")] = 10,
+    model: Annotated[
+        list[str] | None,
+        typer.Option(help="Models to compare [default: all]; repeat the option for several."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
-    """Measure an engine's offline quality on a hold-out of the store's own data."""
+    """Measure an engine's offline quality on a hold-out of the store's own data, next to
+    simple baselines."""
     import json
 
     from shopmind import engine
     from shopmind.data.snapshot import Shop
+    from shopmind.recommend.evaluation import SPLITS
 
     _check_engines([engine_name])
+    if split not in SPLITS:
+        raise typer.BadParameter(f"must be one of {', '.join(SPLITS)}", param_hint="--split")
     store = Store(_settings().store_url)
     try:
         with _steps(f"evaluating {engine_name}") as step:
             step("loading the snapshot")
             shop = Shop.from_store(store)
-            step("fitting and scoring")
-            results = engine.ENGINES[engine_name]().evaluate(shop)
+            step(f"fitting and scoring on a {split} split")
+            evaluator: Any = engine.ENGINES[engine_name]()  # options differ per engine
+            results = evaluator.evaluate(shop, split=split, k=k, models=model)
     finally:
         store.close()
     if as_json:
         console.print_json(json.dumps(results))
         return
-    table = RichTable(title=f"{engine_name}: {results.get('split', '')}")
-    table.add_column("metric")
-    systems = [k for k, v in results.items() if isinstance(v, dict)]
-    for system in systems:
-        table.add_column(system, justify="right")
-    metrics = list(results[systems[0]]) if systems else []
-    for metric in metrics:
-        table.add_row(metric, *(f"{results[s].get(metric, float('nan')):.4f}" for s in systems))
-    console.print(table)
+    _print_evaluation(engine_name, results)
+
+
+def _print_evaluation(engine_name: str, results: dict[str, object]) -> None:
+    title = ", ".join(
+        f"{key} {value}" for key, value in results.items() if not isinstance(value, dict)
+    )
+    for section in ("models", "ratings"):
+        systems = results.get(section)
+        if not isinstance(systems, dict) or not systems:
+            continue
+        table = RichTable(title=f"{engine_name} {section}: {title}")
+        table.add_column("model")
+        metrics = list(next(iter(systems.values())))
+        for metric in metrics:
+            table.add_column(metric, justify="right")
+        for name, values in systems.items():
+            table.add_row(name, *(f"{values[m]:.4f}" for m in metrics))
+        console.print(table)
 
 
 def _check_engines(names: list[str] | None) -> None:

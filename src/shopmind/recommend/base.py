@@ -40,11 +40,14 @@ class Recommender(ABC):
         k: int = 10,
         *,
         exclude_seen: bool = True,
+        exclude: sp.csr_matrix | None = None,
         allowed: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Top-k item indices and scores per history row.
 
-        `allowed` is a boolean mask over items (or one per row) of what may be shown.
+        `exclude` names, per row, items never to show (default: the history itself, when
+        `exclude_seen`); `allowed` is a boolean mask over items (or one per row) of what may
+        be shown.
         Where fewer than k items are allowed, the rest of the row is -1 with score -inf.
         Rows are scored in batches so memory stays bounded on large catalogues.
         """
@@ -56,8 +59,9 @@ class Recommender(ABC):
         for start in range(0, n_rows, batch):
             rows = history[start : start + batch]
             block = np.asarray(self.score(rows), dtype=np.float64)
-            if exclude_seen:
-                seen_rows, seen_cols = rows.nonzero()
+            never = exclude[start : start + batch] if exclude is not None else rows
+            if exclude is not None or exclude_seen:
+                seen_rows, seen_cols = never.nonzero()
                 block[seen_rows, seen_cols] = -np.inf
             if allowed is not None:
                 mask = allowed if allowed.shape[0] == 1 else allowed[start : start + batch]

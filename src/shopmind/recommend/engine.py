@@ -18,10 +18,11 @@ import pandas as pd
 import scipy.sparse as sp
 
 from shopmind.data.snapshot import Shop
-from shopmind.errors import InsufficientDataError, NotFoundError
+from shopmind.errors import NotFoundError
 from shopmind.recommend.base import Recommender, top_k
-from shopmind.recommend.metrics import coverage, ranking_metrics
-from shopmind.recommend.popular import Popular
+from shopmind.recommend.content import embed_products
+from shopmind.recommend.evaluation import Split, evaluate
+from shopmind.recommend.registry import MODELS, RATING_MODELS, served_model
 from shopmind.recommend.rules import Catalogue, Rules, apply_rules, diversify
 
 __all__ = ["EVENT_WEIGHTS", "RecommendEngine", "Recommendation", "interactions"]
@@ -75,12 +76,14 @@ class RecommendEngine:
         self,
         model: Recommender | None = None,
         *,
+        content: bool = True,
         half_life_days: float = 14.0,
         neighbours: int = 20,
         test_days: int = 28,
         k: int = 10,
     ) -> None:
         self.model = model
+        self.content = content
         self.half_life_days = half_life_days
         self.neighbours = neighbours
         self.test_days = test_days
@@ -89,7 +92,9 @@ class RecommendEngine:
     # --- training -----------------------------------------------------------------------------
 
     def _new_model(self) -> Recommender:
-        return copy.deepcopy(self.model) if self.model is not None else Popular()
+        if self.model is not None:
+            return copy.deepcopy(self.model)
+        return served_model(content=self.content)
 
     def fit(self, shop: Shop) -> Self:
         bought = _bought(shop)
@@ -99,7 +104,10 @@ class RecommendEngine:
         purchased = shop.matrix(bought)
         purchased.data = np.ones_like(purchased.data)
         self.purchased_ = purchased.astype(bool).tocsr()
-        self.model_ = self._new_model().fit(self.history_)
+        self.item_features_ = (
+            embed_products(shop.tables["products"]) if self.content and shop.n_products else None
+        )
+        self.model_ = self._new_model().fit(self.history_, item_features=self.item_features_)
         self.trending_ = self._trending(shop, bought)
         self.together_ = _top_k_similarity(_orders_by_products(shop, bought), self.neighbours)
         self.similar_ = _top_k_similarity(self.history_, self.neighbours)
@@ -175,6 +183,9 @@ class RecommendEngine:
         """Products most like this one (by what the same customers did)."""
         item = self._product(product_id)
         scores = self.similar_[[item]].toarray()
+        if not scores.any() and self.item_features_ is not None:
+            # Nobody has bought it yet: similar by its description instead.
+            scores = (self.item_features_ @ self.item_features_[item])[None, :].astype(np.float64)
         scores[0, item] = -np.inf
         return self._ranked(
             scores,
@@ -249,37 +260,35 @@ class RecommendEngine:
 
     # --- offline evaluation -------------------------------------------------------------------
 
-    def evaluate(self, shop: Shop) -> dict[str, Any]:
-        """Temporal hold-out: train on all but the last `test_days`, rank what was bought then."""
-        bought = shop.purchases()
-        if bought.empty:
-            raise InsufficientDataError(
-                "the shop has no orders: nothing to evaluate recommendations on"
-            )
-        cutoff = bought.ordered_at.max() - pd.Timedelta(days=self.test_days)
-        train = interactions(shop, until=cutoff)
-        test = shop.matrix(bought[bought.ordered_at >= cutoff])
-        test.data = np.ones_like(test.data)
-        test = (test - test.multiply(train > 0)).tocsr()  # only what is new to the customer
-        test.eliminate_zeros()
-        known = np.asarray(train.sum(axis=1)).ravel() > 0
-        test = sp.csr_matrix(test.multiply(known[:, None]))
-        if test.nnz == 0:
-            raise InsufficientDataError(
-                f"no customer with earlier history bought something new in the last "
-                f"{self.test_days} days: nothing to evaluate on"
-            )
-        results: dict[str, Any] = {
-            "split": f"temporal, last {self.test_days} days",
-            "users": int((np.diff(test.indptr) > 0).sum()),
-        }
-        for label, model in (("model", self._new_model()), ("popularity", Popular())):
-            model.fit(train)
-            items, _ = model.recommend(train, self.k)
-            metrics = ranking_metrics(items, test, self.k)
-            metrics[f"coverage@{self.k}"] = coverage(items[known], train.shape[1])
-            results[label] = metrics
-        return results
+    def evaluate(
+        self,
+        shop: Shop,
+        *,
+        split: Split = "temporal",
+        k: int | None = None,
+        models: Sequence[str] | None = None,
+    ) -> dict[str, Any]:
+        """Every named model (default: all of them and the served one) on a hold-out of the
+        shop's own data; rating predictors too when the shop has ratings."""
+        chosen = list(models) if models is not None else list(MODELS)
+        unknown = [m for m in chosen if m not in MODELS]
+        if unknown:
+            raise NotFoundError(f"unknown models {unknown}; models: {', '.join(MODELS)}")
+        factories = {name: MODELS[name] for name in chosen}
+        features = None
+        if self.content and "served" in factories and shop.n_products:
+            features = embed_products(shop.tables["products"])
+            factories["served"] = lambda: served_model(content=True)
+        return evaluate(
+            shop,
+            factories,
+            split=split,
+            k=k or self.k,
+            weights=EVENT_WEIGHTS,
+            rating_models=RATING_MODELS,
+            item_features=features,
+            test_days=self.test_days,
+        )
 
 
 def _orders_by_products(shop: Shop, bought: pd.DataFrame) -> sp.csr_matrix:

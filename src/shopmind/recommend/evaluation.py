@@ -3,7 +3,8 @@
 The shop's interactions (purchases, plus weighted browsing events) become one long frame; a
 split divides it into train and test; every model is fitted on train and ranks items for the
 customers in test. Relevant items are the products a customer *bought* in the test part that
-they had not interacted with in train. Ratings, where the shop has them, are split the same way
+they had not bought in train; as in serving, products bought before are not recommended again,
+products only viewed may be. Ratings, where the shop has them, are split the same way
 and scored by RMSE and MAE.
 """
 
@@ -78,7 +79,13 @@ def split_frame(
             frame, ratio, by="item", seed=seed, user="customer_id", item="product_id"
         )
     if split == "leave-last-n":
-        return leave_last_n(frame, n, user="customer_id", time="ts")
+        if "bought" not in frame.columns:
+            return leave_last_n(frame, n, user="customer_id", time="ts")
+        # Hold out each customer's last n purchases; train on what happened before them.
+        _, test = leave_last_n(frame[frame.bought], n, user="customer_id", time="ts")
+        first = frame.customer_id.map(test.groupby("customer_id").ts.min())
+        train = frame[~frame.index.isin(test.index) & ~(frame.ts >= first)]
+        return train, test
     raise ValueError(f"unknown split {split!r}; splits: {', '.join(SPLITS)}")
 
 
@@ -90,6 +97,7 @@ def evaluate(
     k: int = 10,
     weights: Mapping[str, float],
     rating_models: Mapping[str, Callable[[], Any]] | None = None,
+    item_features: np.ndarray | None = None,
     **split_options: Any,
 ) -> dict[str, Any]:
     """Fit each model on the train part and rank for the test customers; returns one metrics
@@ -99,9 +107,10 @@ def evaluate(
         raise InsufficientDataError("the shop has no purchases or browsing events to evaluate on")
     train_part, test_part = split_frame(frame, split, **split_options)
     train = shop.matrix(train_part, value="weight")
+    bought_before = shop.matrix(train_part[train_part.bought]) > 0
     test = shop.matrix(test_part[test_part.bought])
     test.data = np.ones_like(test.data)
-    test = (test - test.multiply(train > 0)).tocsr()
+    test = (test - test.multiply(bought_before)).tocsr()  # new purchases only
     test.eliminate_zeros()
     known = np.asarray(train.sum(axis=1)).ravel() > 0
     test = sp.csr_matrix(test.multiply(known[:, None]))
@@ -114,14 +123,15 @@ def evaluate(
     results: dict[str, Any] = {
         "split": split,
         "k": k,
-        "test_customers": int(len(users)),
-        "train_rows": int(len(train_part)),
-        "test_rows": int(len(test_part)),
+        "test_customers": len(users),
+        "train_rows": len(train_part),
+        "test_rows": len(test_part),
         "models": {},
     }
     for name, make in models.items():
-        model = make().fit(train)
-        items, _ = model.recommend(train[users], k)
+        model = make().fit(train, item_features=item_features)
+        # As in serving: what was bought before is not shown again; what was viewed may be.
+        items, _ = model.recommend(train[users], k, exclude=bought_before[users].tocsr())
         metrics = ranking_metrics(items, test[users], k)
         metrics[f"coverage@{k}"] = coverage(items, shop.n_products)
         metrics[f"novelty@{k}"] = novelty(items, train)
@@ -138,8 +148,9 @@ def evaluate(
 def _ratings(shop: Shop) -> pd.DataFrame:
     events = shop.tables["events"]
     rated = events[(events.type == "rating") & events.value.notna()]
-    rated = rated.dropna(subset=["customer_id", "product_id"])
-    return rated[["customer_id", "product_id", "ts", "value"]].reset_index(drop=True)
+    rated = rated.dropna(subset=["customer_id", "product_id"]).sort_values("ts", kind="stable")
+    latest = rated.drop_duplicates(["customer_id", "product_id"], keep="last")  # re-ratings
+    return latest[["customer_id", "product_id", "ts", "value"]].reset_index(drop=True)
 
 
 def _evaluate_ratings(
