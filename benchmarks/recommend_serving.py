@@ -10,6 +10,7 @@ for the same customers at the same rate.
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import socket
 import subprocess
@@ -129,6 +130,9 @@ def _measure(
     command: list[str], env: dict[str, str], port: int, paths: list[str]
 ) -> dict[str, Any]:
     process = _serve(command, env, port)
+    # The client must not pause to collect the garbage of the set-up (the generated shop).
+    gc.collect()
+    gc.freeze()
     try:
         base = f"http://127.0.0.1:{port}"
         asyncio.run(_load(base, paths, RATE, WARMUP))
@@ -154,6 +158,7 @@ def run() -> dict[str, Any]:
         engine.save(engine.train(shop), shop, data / "artifacts")
         store.close()
         buyers = shop.purchases().customer_id.drop_duplicates().astype(str).tolist()
+        del shop
         rng = np.random.default_rng(SEED)
         paths = [f"/recommendations/{c}" for c in rng.choice(buyers, 2000)]
         env = {**os.environ, "SHOPMIND_DATA_DIR": str(data), "PEER_STORE": store_url}

@@ -175,6 +175,7 @@ def test_store_lookup_of_live_events(tmp_path: Path) -> None:
     )
     import_frames(store, {"events": events})
     assert store.last_event_id() == 3
-    assert store.events_after(1, customer_id="a").type.tolist() == ["cart"]
-    assert store.events_after(0, customer_id="a").type.tolist() == ["view", "cart"]
+    assert store.live_events(1, customer_id="a") == [("p", "cart")]
+    assert store.live_events(0, customer_id="a") == [("p", "view"), ("p", "cart")]
+    assert store.live_events(0, session_id="none") == []
     store.close()

@@ -9,7 +9,7 @@ import pytest
 from shopmind.data import sample
 from shopmind.data.snapshot import Shop
 from shopmind.errors import NotFoundError
-from shopmind.recommend.engine import RecommendEngine
+from shopmind.recommend.engine import RecommendEngine, Scored
 from shopmind.recommend.rules import Rules
 
 
@@ -21,6 +21,10 @@ def shop() -> Shop:
 @pytest.fixture(scope="module")
 def engine(shop: Shop) -> RecommendEngine:
     return RecommendEngine().fit(shop)
+
+
+def ids(items: list[Scored]) -> list[str]:
+    return [item.product_id for item in items]
 
 
 def top_buyer(shop: Shop) -> str:
@@ -35,7 +39,7 @@ def test_known_customer_never_sees_what_they_bought_unless_it_is_repeatable(
     assert answer.strategy == "personal"
     bought = set(shop.purchases().query("customer_id == @customer").product_id)
     repeatable = set(engine.catalogue_.product_ids[engine.catalogue_.repeatable])
-    shown = set(answer.items.product_id)
+    shown = set(ids(answer.items))
     assert not (shown & bought) - repeatable
     relaxed = engine.recommend(customer, k=20, rules=Rules(exclude_purchased=False))
     assert len(relaxed.items) == 20
@@ -45,10 +49,10 @@ def test_out_of_stock_items_are_left_out(engine: RecommendEngine, shop: Shop) ->
     stock = shop.tables["inventory"].set_index("product_id").on_hand
     empty = set(stock[stock <= 0].index)
     assert empty, "the sample shop plants some items out of stock"
-    shown = set(engine.trending(k=len(shop.product_ids)).product_id)
+    shown = set(ids(engine.trending(k=len(shop.product_ids))))
     assert not shown & empty
     everything = engine.trending(k=len(shop.product_ids), rules=Rules(in_stock_only=False))
-    assert set(everything.product_id) & empty
+    assert set(ids(everything)) & empty
 
 
 def test_new_visitor_session_and_stranger(engine: RecommendEngine, shop: Shop) -> None:
@@ -62,12 +66,12 @@ def test_new_visitor_session_and_stranger(engine: RecommendEngine, shop: Shop) -
 
 def test_live_purchase_in_session_is_excluded(engine: RecommendEngine, shop: Shop) -> None:
     first = engine.recommend(None, session=[(str(shop.product_ids[0]), "view")], k=5)
-    bought = first.items.product_id.iloc[0]
+    bought = first.items[0].product_id
     again = engine.recommend(
         None, session=[(str(shop.product_ids[0]), "view"), (bought, "purchase")], k=5
     )
     repeatable = engine.catalogue_.repeatable[engine.product_ids_.get_loc(bought)]
-    assert repeatable or bought not in set(again.items.product_id)
+    assert repeatable or bought not in set(ids(again.items))
 
 
 def test_category_price_brand_and_diversity_rules(engine: RecommendEngine, shop: Shop) -> None:
@@ -75,14 +79,14 @@ def test_category_price_brand_and_diversity_rules(engine: RecommendEngine, shop:
     customer = top_buyer(shop)
     category = str(products.category.iloc[0]).split("/")[0]
     answer = engine.recommend(customer, k=5, rules=Rules(categories=(category,)))
-    assert all(str(c).startswith(category) for c in products.category[answer.items.product_id])
+    assert all(str(c).startswith(category) for c in products.category[ids(answer.items)])
     cheap = engine.recommend(customer, k=5, rules=Rules(max_price=20.0))
-    assert (products.price[cheap.items.product_id] <= 20.0).all()
+    assert (products.price[ids(cheap.items)] <= 20.0).all()
     brand = str(products.brand.iloc[3])
     branded = engine.recommend(customer, k=5, rules=Rules(brands=(brand,)))
-    assert (products.brand[branded.items.product_id] == brand).all()
+    assert (products.brand[ids(branded.items)] == brand).all()
     diverse = engine.recommend(customer, k=8, rules=Rules(max_per_category=1))
-    categories = products.category[diverse.items.product_id]
+    categories = products.category[ids(diverse.items)]
     assert categories.is_unique
 
 
@@ -93,7 +97,7 @@ def test_margin_boost_raises_the_margin_of_what_is_shown(
     margin = (products.price - products.cost) / products.price
     plain = engine.trending(k=10)
     boosted = engine.trending(k=10, rules=Rules(boost="margin", boost_weight=1.0))
-    assert margin[boosted.product_id].mean() > margin[plain.product_id].mean()
+    assert margin[ids(boosted)].mean() > margin[ids(plain)].mean()
 
 
 def test_pins_and_bans(engine: RecommendEngine, shop: Shop) -> None:
@@ -103,8 +107,8 @@ def test_pins_and_bans(engine: RecommendEngine, shop: Shop) -> None:
     answer = engine.recommend(
         customer, rules=Rules(pinned=(pin,), banned=(ban,), exclude_purchased=False)
     )
-    assert answer.items.product_id.iloc[0] == pin
-    assert ban not in set(answer.items.product_id)
+    assert answer.items[0].product_id == pin
+    assert ban not in set(ids(answer.items))
 
 
 def test_similar_and_bought_together(engine: RecommendEngine, shop: Shop) -> None:
@@ -116,9 +120,9 @@ def test_similar_and_bought_together(engine: RecommendEngine, shop: Shop) -> Non
         lines[lines.order_id.isin(lines[lines.product_id == product].order_id)].product_id
     ) - {product}
     assert len(together) > 0
-    assert set(together.product_id) <= partners
+    assert set(ids(together)) <= partners
     similar = engine.similar(product, k=5)
-    assert product not in set(similar.product_id)
+    assert product not in set(ids(similar))
     with pytest.raises(NotFoundError, match="unknown product 'nope'"):
         engine.similar("nope")
 
@@ -129,7 +133,7 @@ def test_explanations_name_something_from_the_history(engine: RecommendEngine, s
     titles = set(shop.tables["products"].title)
     explained = [
         r.removeprefix("because you liked ")
-        for r in answer.items.reason
+        for r in (item.reason for item in answer.items)
         if r.startswith("because you liked ")
     ]
     assert explained
@@ -140,7 +144,7 @@ def test_trending_follows_recent_sales(engine: RecommendEngine, shop: Shop) -> N
     bought = shop.purchases()
     recent = bought[bought.ordered_at >= bought.ordered_at.max() - pd.Timedelta(days=14)]
     top_recent = recent.groupby("product_id").quantity.size().sort_values(ascending=False)
-    shown = engine.trending(k=10, rules=Rules(in_stock_only=False)).product_id
+    shown = ids(engine.trending(k=10, rules=Rules(in_stock_only=False)))
     assert len(set(shown) & set(top_recent.index[:20])) >= 5
-    scores = engine.trending(k=10).score.to_numpy()
+    scores = np.array([item.score for item in engine.trending(k=10)])
     assert (np.diff(scores) <= 0).all()

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
+from threadpoolctl import threadpool_limits
 
 from shopmind import __version__
 from shopmind.api import data, recommend
@@ -55,12 +56,16 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = store is None
         app.state.store = store or Store(settings.store_url)
+        # Requests run in parallel threads; each one's numerical work is small, so one BLAS
+        # thread per request beats BLAS threads fighting over the two cores.
+        blas = threadpool_limits(1)
         await run_in_threadpool(models.try_load)
         if not keyring.keys:
             log.warning("no API keys are configured: every write and admin endpoint answers 401")
         try:
             yield
         finally:
+            blas.restore_original_limits()
             if owned:
                 app.state.store.close()
 

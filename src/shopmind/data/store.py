@@ -236,13 +236,12 @@ class Store:
                 return int(own.execute(query).scalar_one() or 0)
         return int(conn.execute(query).scalar_one() or 0)
 
-    def events_after(
-        self, event_id: int, *, customer_id: str | None = None, session_id: str | None = None
-    ) -> pd.DataFrame:
-        """Events stored after `event_id` for a customer or a session (or both), oldest first:
-        what happened since a model was trained."""
-        from shopmind.data.io import conform
-
+    def live_events(
+        self, after_event_id: int, *, customer_id: str | None = None, session_id: str | None = None
+    ) -> list[tuple[str, str]]:
+        """(product_id, type) of the events stored after `after_event_id` for a customer or a
+        session, oldest first: what happened since a model was trained. Cheap enough to run
+        on every request (an index look-up, no frame)."""
         events = self.table("events")
         who = []
         if customer_id is not None:
@@ -251,15 +250,15 @@ class Store:
             who.append(events.c.session_id == session_id)
         if not who:
             raise ValueError("give a customer_id or a session_id")
-        columns = ["product_id", "ts", "type"]
         query = (
-            sa.select(*(events.c[c] for c in columns))
-            .where(events.c.event_id > event_id, sa.or_(*who))
+            sa.select(events.c.product_id, events.c.type)
+            .where(
+                events.c.event_id > after_event_id, events.c.product_id.is_not(None), sa.or_(*who)
+            )
             .order_by(events.c.event_id)
         )
         with self.engine.connect() as conn:
-            rows = conn.execute(query).all()
-        return conform("events", pd.DataFrame([tuple(r) for r in rows], columns=columns))
+            return [(str(p), str(t)) for p, t in conn.execute(query)]
 
     def keys(self, name: str, columns: Sequence[str]) -> set[tuple[Any, ...]]:
         sql_table = self.table(name)

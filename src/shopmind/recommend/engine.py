@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Self
+from typing import Any, Literal, NamedTuple, Self
 
 import numpy as np
 import pandas as pd
@@ -25,7 +25,7 @@ from shopmind.recommend.evaluation import Split, evaluate
 from shopmind.recommend.registry import MODELS, RATING_MODELS, served_model
 from shopmind.recommend.rules import Catalogue, Rules, apply_rules, diversify
 
-__all__ = ["EVENT_WEIGHTS", "RecommendEngine", "Recommendation", "interactions"]
+__all__ = ["EVENT_WEIGHTS", "RecommendEngine", "Recommendation", "Scored", "interactions"]
 
 EVENT_WEIGHTS: Mapping[str, float] = {
     "view": 0.1,
@@ -60,11 +60,20 @@ def _bought(shop: Shop, until: pd.Timestamp | None = None) -> pd.DataFrame:
     return bought if until is None else bought[bought.ordered_at < until]
 
 
+class Scored(NamedTuple):
+    """One recommended product (pd.DataFrame(items) makes a table of them)."""
+
+    product_id: str
+    title: str
+    score: float
+    reason: str
+
+
 @dataclass(frozen=True)
 class Recommendation:
     strategy: Strategy
-    items: pd.DataFrame
-    """product_id, title, score, reason; best first."""
+    items: list[Scored]
+    """Best first."""
 
 
 class RecommendEngine:
@@ -100,6 +109,9 @@ class RecommendEngine:
         bought = _bought(shop)
         self.customer_ids_ = shop.customer_ids
         self.product_ids_ = shop.product_ids
+        # Plain dicts: a look-up per request costs nanoseconds, not a pandas call.
+        self.customer_index_ = {str(c): i for i, c in enumerate(shop.customer_ids)}
+        self.product_index_ = {str(p): i for i, p in enumerate(shop.product_ids)}
         self.history_ = interactions(shop)
         purchased = shop.matrix(bought)
         purchased.data = np.ones_like(purchased.data)
@@ -135,7 +147,7 @@ class RecommendEngine:
         if index >= 0:
             row = self.history_[[index]]
         if session:
-            products = self.product_ids_.get_indexer(pd.Index([p for p, _ in session]))
+            products = np.array([self.product_index_.get(p, -1) for p, _ in session])
             weights = np.array([EVENT_WEIGHTS.get(t, 0.0) for _, t in session])
             keep = (products >= 0) & (weights > 0)
             live = sp.csr_matrix(
@@ -165,9 +177,11 @@ class RecommendEngine:
         purchased = (
             self.purchased_[[index]].toarray() if index >= 0 else np.zeros(scores.shape, dtype=bool)
         )
-        live_bought = [p for p, t in session if t == "purchase"]
+        live_bought = [
+            i for p, t in session if t == "purchase" and (i := self.product_index_.get(p, -1)) >= 0
+        ]
         if live_bought:
-            purchased[0, self.product_ids_.get_indexer(pd.Index(live_bought))] = True
+            purchased[0, live_bought] = True
         scores = apply_rules(scores, self.catalogue_, rules, purchased)
         wanted = k if rules.max_per_category is None else min(len(self.product_ids_), k * 10)
         items, best = top_k(scores, wanted)
@@ -177,9 +191,9 @@ class RecommendEngine:
         chosen = items[0][items[0] >= 0][:k]
         values = best[0][: len(chosen)]
         reasons = self._reasons(chosen, history, strategy)
-        return Recommendation(strategy, self._frame(chosen, values, reasons))
+        return Recommendation(strategy, self._scored(chosen, values, reasons))
 
-    def similar(self, product_id: str, k: int = 10, *, rules: Rules | None = None) -> pd.DataFrame:
+    def similar(self, product_id: str, k: int = 10, *, rules: Rules | None = None) -> list[Scored]:
         """Products most like this one (by what the same customers did)."""
         item = self._product(product_id)
         scores = self.similar_[[item]].toarray()
@@ -196,7 +210,7 @@ class RecommendEngine:
 
     def bought_together(
         self, product_id: str, k: int = 10, *, rules: Rules | None = None
-    ) -> pd.DataFrame:
+    ) -> list[Scored]:
         """Products bought in the same orders as this one."""
         item = self._product(product_id)
         scores = self.together_[[item]].toarray()
@@ -209,16 +223,16 @@ class RecommendEngine:
             f"often bought with {self.catalogue_.title[item]}",
         )
 
-    def trending(self, k: int = 10, *, rules: Rules | None = None) -> pd.DataFrame:
+    def trending(self, k: int = 10, *, rules: Rules | None = None) -> list[Scored]:
         scores = self.trending_[None, :].astype(np.float64)
         return self._ranked(scores, k, rules or Rules(exclude_purchased=False), "trending now")
 
-    def _ranked(self, scores: np.ndarray, k: int, rules: Rules, reason: str) -> pd.DataFrame:
+    def _ranked(self, scores: np.ndarray, k: int, rules: Rules, reason: str) -> list[Scored]:
         scores = apply_rules(scores, self.catalogue_, rules)
         items, best = top_k(scores, k)
         keep = items[0] >= 0
         chosen = items[0][keep]
-        return self._frame(chosen, best[0][keep], [reason] * len(chosen))
+        return self._scored(chosen, best[0][keep], [reason] * len(chosen))
 
     def _reasons(self, items: np.ndarray, history: sp.csr_matrix, strategy: Strategy) -> list[str]:
         if strategy == "trending" or len(items) == 0:
@@ -237,23 +251,18 @@ class RecommendEngine:
                 reasons.append(f"because you liked {self.catalogue_.title[seen[source]]}")
         return reasons
 
-    def _frame(self, items: np.ndarray, scores: np.ndarray, reasons: list[str]) -> pd.DataFrame:
-        return pd.DataFrame(
-            {
-                "product_id": self.product_ids_[items].astype(str),
-                "title": self.catalogue_.title[items].astype(str),
-                "score": np.asarray(scores, dtype=np.float64),
-                "reason": reasons,
-            }
-        )
+    def _scored(self, items: np.ndarray, scores: np.ndarray, reasons: list[str]) -> list[Scored]:
+        ids, titles = self.product_ids_, self.catalogue_.title
+        return [
+            Scored(str(ids[i]), str(titles[i]), float(v), r)
+            for i, v, r in zip(items.tolist(), np.asarray(scores).tolist(), reasons, strict=True)
+        ]
 
     def _customer(self, customer_id: str | None) -> int:
-        if customer_id is None:
-            return -1
-        return int(self.customer_ids_.get_indexer(pd.Index([customer_id]))[0])
+        return -1 if customer_id is None else self.customer_index_.get(customer_id, -1)
 
     def _product(self, product_id: str) -> int:
-        item = int(self.product_ids_.get_indexer(pd.Index([product_id]))[0])
+        item = self.product_index_.get(product_id, -1)
         if item < 0:
             raise NotFoundError(f"unknown product {product_id!r}")
         return item
