@@ -126,10 +126,14 @@ def _serve(command: list[str], env: dict[str, str], port: int) -> subprocess.Pop
     return process
 
 
-def _measure(
-    command: list[str], env: dict[str, str], port: int, paths: list[str]
-) -> dict[str, Any]:
-    process = _serve(command, env, port)
+def _uvicorn(app: str, *options: str) -> list[str]:
+    return [sys.executable, "-m", "uvicorn", app, *options, "--log-level", "warning"]
+
+
+def _measure(command: list[str], env: dict[str, str], paths: list[str]) -> dict[str, Any]:
+    """Serve `command` on a free port, warm it up, then measure it under the load."""
+    port = _free_port()
+    process = _serve([*command, "--port", str(port)], env, port)
     # The client must not pause to collect the garbage of the set-up (the generated shop).
     gc.collect()
     gc.freeze()
@@ -162,43 +166,9 @@ def run() -> dict[str, Any]:
         rng = np.random.default_rng(SEED)
         paths = [f"/recommendations/{c}" for c in rng.choice(buyers, 2000)]
         env = {**os.environ, "SHOPMIND_DATA_DIR": str(data), "PEER_STORE": store_url}
-        port = _free_port()
-        ours = _measure(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "shopmind.api.app:create_app",
-                "--factory",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
-            env,
-            port,
-            paths,
-        )
-        peer_file = data / "peer_app.py"
-        peer_file.write_text(_PEER_APP)
-        port = _free_port()
-        peer = _measure(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "peer_app:app",
-                "--app-dir",
-                folder,
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
-            env,
-            port,
-            paths,
-        )
+        ours = _measure(_uvicorn("shopmind.api.app:create_app", "--factory"), env, paths)
+        (data / "peer_app.py").write_text(_PEER_APP)
+        peer = _measure(_uvicorn("peer_app:app", "--app-dir", folder), env, paths)
     target_met = ours["errors"] == 0 and ours["p99_ms"] is not None and ours["p99_ms"] <= 20.0
     return {
         "study": "recommend-serving",
