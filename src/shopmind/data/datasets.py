@@ -228,7 +228,7 @@ def complete_journey() -> Tables:
       id, price = median regular unit price seen in the transaction sample (empty if unsold),
       attributes = department, product_category, product_type, package_size, brand_type (the
       source's National/Private ``brand``). Products sold but missing from the catalogue get a
-      placeholder row titled ``product <id>`` with ``{"listed": false}``.
+      stand-in row titled ``product <id>`` with ``{"listed": false}``.
     - customers: households of transactions, demographics and campaigns; attributes = the
       demographics (None for the households without them).
     - orders: one per basket (transaction_timestamp, which is UTC; location = store_id;
@@ -316,7 +316,7 @@ def complete_journey() -> Tables:
         }
     )
     listed["category"] = listed["category"].fillna(catalogue["department"])
-    placeholders = pd.DataFrame(
+    unlisted = pd.DataFrame(
         {
             "product_id": unlisted.to_numpy(),
             "title": ("product " + unlisted).to_numpy(),
@@ -324,7 +324,7 @@ def complete_journey() -> Tables:
             "attributes": _records(pd.DataFrame({"listed": [False] * len(unlisted)})).to_numpy(),
         }
     )
-    products = pd.concat([listed, placeholders], ignore_index=True)
+    products = pd.concat([listed, unlisted], ignore_index=True)
     for column in ("product_id", "title", "category", "brand"):
         products[column] = products[column].astype("str")
 
