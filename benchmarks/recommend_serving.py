@@ -93,7 +93,7 @@ _PEER_APP = textwrap.dedent(
     from implicit.cpu.als import AlternatingLeastSquares
     from shopmind.data.snapshot import Shop
     from shopmind.data.store import Store
-    from shopmind.recommend.engine import interactions
+    from shopmind.recommend.interactions import interactions
 
     threadpool_limits(1)
     shop = Shop.from_store(Store(os.environ["PEER_STORE"]))

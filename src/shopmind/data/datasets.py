@@ -316,7 +316,7 @@ def complete_journey() -> Tables:
         }
     )
     listed["category"] = listed["category"].fillna(catalogue["department"])
-    unlisted = pd.DataFrame(
+    stand_ins = pd.DataFrame(
         {
             "product_id": unlisted.to_numpy(),
             "title": ("product " + unlisted).to_numpy(),
@@ -324,7 +324,7 @@ def complete_journey() -> Tables:
             "attributes": _records(pd.DataFrame({"listed": [False] * len(unlisted)})).to_numpy(),
         }
     )
-    products = pd.concat([listed, unlisted], ignore_index=True)
+    products = pd.concat([listed, stand_ins], ignore_index=True)
     for column in ("product_id", "title", "category", "brand"):
         products[column] = products[column].astype("str")
 

@@ -9,7 +9,7 @@ and "because you bought X" explanations, all under the shop's rules.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple, Self
 
@@ -22,42 +22,13 @@ from shopmind.errors import NotFoundError
 from shopmind.recommend.base import Recommender, top_k
 from shopmind.recommend.content import embed_products
 from shopmind.recommend.evaluation import Split, evaluate
+from shopmind.recommend.interactions import EVENT_WEIGHTS, bought, interactions
 from shopmind.recommend.registry import MODELS, RATING_MODELS, served_model
 from shopmind.recommend.rules import Catalogue, Rules, apply_rules, diversify
 
-__all__ = ["EVENT_WEIGHTS", "RecommendEngine", "Recommendation", "Scored", "interactions"]
-
-EVENT_WEIGHTS: Mapping[str, float] = {
-    "view": 0.1,
-    "click": 0.1,
-    "cart": 0.5,
-    "wishlist": 0.5,
-    "rating": 0.3,
-    "purchase": 1.0,
-}
-"""How much one browsing event counts next to one purchased order line (1.0). Purchase events
-count only in a live session; stored purchases come from the order lines."""
+__all__ = ["RecommendEngine", "Recommendation", "Scored"]
 
 Strategy = Literal["personal", "session", "trending"]
-
-
-def interactions(
-    shop: Shop, *, until: pd.Timestamp | None = None, weights: Mapping[str, float] = EVENT_WEIGHTS
-) -> sp.csr_matrix:
-    """Customers x products interaction strengths: purchases, plus weighted browsing events."""
-    bought = _bought(shop, until)
-    events = shop.tables["events"].dropna(subset=["customer_id", "product_id"])
-    events = events[events.type != "purchase"]
-    if until is not None:
-        events = events[events.ts < until]
-    events = events.assign(weight=events.type.map(dict(weights)).astype("float64").fillna(0.0))
-    return shop.matrix(bought) + shop.matrix(events[events.weight > 0], value="weight")
-
-
-def _bought(shop: Shop, until: pd.Timestamp | None = None) -> pd.DataFrame:
-    bought = shop.purchases()
-    bought = bought[bought.status != "cancelled"]
-    return bought if until is None else bought[bought.ordered_at < until]
 
 
 class Scored(NamedTuple):
@@ -106,28 +77,28 @@ class RecommendEngine:
         return served_model(content=self.content)
 
     def fit(self, shop: Shop) -> Self:
-        bought = _bought(shop)
+        lines = bought(shop)
         self.customer_ids_ = shop.customer_ids
         self.product_ids_ = shop.product_ids
         # Plain dicts: a look-up per request costs nanoseconds, not a pandas call.
         self.customer_index_ = {str(c): i for i, c in enumerate(shop.customer_ids)}
         self.product_index_ = {str(p): i for i, p in enumerate(shop.product_ids)}
         self.history_ = interactions(shop)
-        purchased = shop.matrix(bought)
+        purchased = shop.matrix(lines)
         purchased.data = np.ones_like(purchased.data)
         self.purchased_ = purchased.astype(bool).tocsr()
         self.item_features_ = (
             embed_products(shop.tables["products"]) if self.content and shop.n_products else None
         )
         self.model_ = self._new_model().fit(self.history_, item_features=self.item_features_)
-        self.trending_ = self._trending(shop, bought)
-        self.together_ = _top_k_similarity(_orders_by_products(shop, bought), self.neighbours)
+        self.trending_ = self._trending(shop, lines)
+        self.together_ = _top_k_similarity(_orders_by_products(shop, lines), self.neighbours)
         self.similar_ = _top_k_similarity(self.history_, self.neighbours)
-        self.catalogue_ = Catalogue.build(shop.tables["products"], shop.tables["inventory"], bought)
+        self.catalogue_ = Catalogue.build(shop.tables["products"], shop.tables["inventory"], lines)
         return self
 
     def _trending(self, shop: Shop, bought: pd.DataFrame) -> np.ndarray:
-        """Purchases and carts weighted by 2^(-age / half-life): what is selling now."""
+        """Purchases weighted by 2^(-age / half-life): what is selling now."""
         if bought.empty:
             return np.zeros(shop.n_products)
         now = bought.ordered_at.max()

@@ -20,42 +20,14 @@ import scipy.sparse as sp
 from shopmind.data.snapshot import Shop
 from shopmind.errors import InsufficientDataError
 from shopmind.recommend.base import Recommender
+from shopmind.recommend.interactions import interaction_frame
 from shopmind.recommend.metrics import coverage, novelty, ranking_metrics, rating_errors
 from shopmind.recommend.splits import leave_last_n, stratified_split, temporal_split
 
-__all__ = ["SPLITS", "Split", "evaluate", "interaction_frame", "split_frame"]
+__all__ = ["SPLITS", "Split", "evaluate", "split_frame"]
 
 Split = Literal["temporal", "random-user", "stratified-item", "leave-last-n"]
 SPLITS: tuple[Split, ...] = ("temporal", "random-user", "stratified-item", "leave-last-n")
-
-
-def interaction_frame(shop: Shop, weights: Mapping[str, float]) -> pd.DataFrame:
-    """customer_id, product_id, ts, weight, bought: one row per purchase line or event."""
-    bought = shop.purchases()
-    bought = bought[bought.status != "cancelled"]
-    purchases = pd.DataFrame(
-        {
-            "customer_id": bought.customer_id,
-            "product_id": bought.product_id,
-            "ts": bought.ordered_at,
-            "weight": 1.0,
-            "bought": True,
-        }
-    )
-    events = shop.tables["events"].dropna(subset=["customer_id", "product_id"])
-    events = events[events.type != "purchase"]
-    weight = events.type.map(dict(weights)).astype("float64").fillna(0.0)
-    browsing = pd.DataFrame(
-        {
-            "customer_id": events.customer_id,
-            "product_id": events.product_id,
-            "ts": events.ts,
-            "weight": weight,
-            "bought": False,
-        }
-    )[weight > 0]
-    frame = pd.concat([purchases, browsing], ignore_index=True)
-    return frame.sort_values("ts", kind="stable").reset_index(drop=True)
 
 
 def split_frame(
