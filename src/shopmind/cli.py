@@ -375,7 +375,9 @@ def bench(
         return
     if study not in studies:
         raise typer.BadParameter(f"unknown study; studies: {', '.join(studies)}")
-    path = benchmarks.run(study)
+    with _steps(f"running {study}") as step:
+        step("shopmind and its peers (this takes minutes)")
+        path = benchmarks.run(study)
     console.print(f"results written to {path}")
 
 
