@@ -4,6 +4,13 @@ With G = XᵀX + λI and P = G⁻¹, the weights are B = I - P·diag(P)⁻¹, so
 h·B = h - (h·P)·diag(P)⁻¹. P is found in whichever space is smaller: items (the primal, which
 keeps B) or customers (the dual, by Woodbury: P = (I - Xᵀ(λI + XXᵀ)⁻¹X) / λ), so a catalogue
 of tens of thousands of products bought by a few thousand customers fits in seconds.
+
+`dropout` p > 0 gives EDLAE (Steck 2020, "Autoencoders that don't overfit towards the
+identity", with the zero-diagonal constraint): the closed form of training on inputs with each
+entry dropped with probability p, which is EASE with the per-item L2 strength
+Λ_j = λ + p/(1-p)·G_jj (G = XᵀX), so popular items are regularised more. With S = (Λ/λ)^½, that
+equals plain EASE fitted on the column-scaled input X·S⁻¹, with weights S⁻¹·B̃·S; both solvers
+use this, so the dual keeps its Woodbury form.
 """
 
 from __future__ import annotations
@@ -52,19 +59,33 @@ class EASE(Recommender):
 
     `solver="auto"` solves in item space when there are no more items than customers,
     else in customer space; both give the same scores. Only the primal keeps `weights_` (B).
+    `dropout` > 0 is EDLAE's per-item strength λ + dropout/(1-dropout)·(XᵀX)_jj (0, the
+    default, is plain EASE).
     """
 
-    def __init__(self, *, lambda_: float = 500.0, solver: Solver = "auto") -> None:
+    def __init__(
+        self, *, lambda_: float = 500.0, solver: Solver = "auto", dropout: float = 0.0
+    ) -> None:
         self.lambda_ = lambda_
         self.solver = solver
+        self.dropout = dropout
 
     def fit(self, interactions: sp.csr_matrix, *, item_features: np.ndarray | None = None) -> Self:
         if self.lambda_ <= 0:
             raise ValueError("lambda_ must be positive")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError("dropout must be in [0, 1)")
         users, items = interactions.shape
         dual = self.solver == "dual" or (self.solver == "auto" and items > users)
         x = sp.csr_matrix(interactions, dtype=np.float64)
         self.n_items_ = items
+        self.item_scale_: np.ndarray | None = None
+        if self.dropout > 0:
+            gram_diagonal = np.asarray(x.multiply(x).sum(axis=0)).ravel()
+            extra = self.dropout / (1.0 - self.dropout) * gram_diagonal / self.lambda_
+            scale = np.sqrt(1.0 + extra)
+            x = sp.csr_matrix(x @ sp.diags(1.0 / scale))
+            self.item_scale_ = scale
         if dual:
             self._fit_dual(x)
         else:
@@ -77,6 +98,8 @@ class EASE(Recommender):
         weights = _inverse_spd(gram)
         weights /= -np.diag(weights).copy()
         np.fill_diagonal(weights, 0.0)
+        if self.item_scale_ is not None:
+            weights *= self.item_scale_[None, :] / self.item_scale_[:, None]
         self.weights_: np.ndarray | None = weights.astype(np.float32)
 
     def _fit_dual(self, x: sp.csr_matrix) -> None:
@@ -102,6 +125,13 @@ class EASE(Recommender):
         h.sum_duplicates()
         if self.weights_ is not None:
             return np.asarray(h @ self.weights_)
+        if self.item_scale_ is not None:
+            # h·B = ((h·S⁻¹)·B̃)·S with B̃ the plain EASE of the scaled input.
+            h = sp.csr_matrix(h @ sp.diags((1.0 / self.item_scale_).astype(np.float32)))
+            return self._score_dual(h) * self.item_scale_.astype(np.float32)
+        return self._score_dual(h)
+
+    def _score_dual(self, h: sp.csr_matrix) -> np.ndarray:
         # h·B = h - (h·P)/d with h·P = (h - h·XᵀK⁻¹X)/λ, d = diag(P): h·XᵀK⁻¹X/(λd) off h.
         through_users = np.asarray((h @ self.interactions_t_).toarray()) @ self.kernel_inverse_
         back = self.interactions_t_ @ np.ascontiguousarray(through_users.T)
