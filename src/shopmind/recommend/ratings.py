@@ -5,12 +5,15 @@ An index outside the fitted range is unknown and its pair falls back to the mode
 every prediction is clipped to the rating range seen in fit. Definitions follow Surprise
 (Hug, 2020) so each model can be checked against it: `Baseline` is BaselineOnly (ALS),
 `UserKNNRating` / `ItemKNNRating` are KNNWithMeans (``center="mean"``) and KNNBaseline
-(``center="baseline"``), `BiasedMF` is SVD.
+(``center="baseline"``), `BiasedMF` is SVD, `SVDpp` is SVDpp. `Blend` combines any of them
+with weights learned on a validation slice of the training ratings.
 """
 
 from __future__ import annotations
 
+import copy
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from typing import ClassVar, Literal, Self
 
 import numpy as np
@@ -19,8 +22,10 @@ import scipy.sparse as sp
 __all__ = [
     "Baseline",
     "BiasedMF",
+    "Blend",
     "ItemKNNRating",
     "RatingPredictor",
+    "SVDpp",
     "UserKNNRating",
 ]
 
@@ -379,4 +384,183 @@ class BiasedMF(RatingPredictor):
         p, q = _gather(self.user_factors_, users), _gather(self.item_factors_, items)
         biases = _gather(self.user_bias_, users) + _gather(self.item_bias_, items)
         prediction: np.ndarray = self.global_mean_ + biases + np.einsum("ij,ij->i", p, q)
+        return prediction
+
+
+class SVDpp(RatingPredictor):
+    """SVD++ (Koren, 2008): r(u,i) = mu + b_u + b_i + q_i . (p_u + |N(u)|^-1/2 sum_{j in N(u)} y_j),
+    N(u) the items u rated in fit: *which* items a customer rated is implicit feedback on top of
+    the ratings themselves. Fitted by SGD on the squared error with L2 regularisation, with the
+    updates of Surprise's SVDpp; unknown users and items get zero bias and factors.
+
+    Per-rating SGD would move every y_j of the user's items for every rating. Instead each
+    epoch's shuffled ratings are cut into `n_blocks` blocks: within a block the implicit sum
+    z_u is carried per user and moved by exactly what the y_j updates of u's own ratings add to
+    it (lr (e q_i - reg z_u)); the y_j themselves are updated once at the block's end with the
+    summed gradients (and the decay) of the block's ratings. The other updates are batched as in
+    `BiasedMF`, so a fit on 80,000 ratings takes seconds.
+    """
+
+    def __init__(
+        self,
+        n_factors: int = 20,
+        *,
+        n_epochs: int = 20,
+        learning_rate: float = 0.007,
+        regularization: float = 0.02,
+        init_std: float = 0.1,
+        n_blocks: int = 10,
+        random_state: int | None = 0,
+    ) -> None:
+        self.n_factors = n_factors
+        self.n_epochs = n_epochs
+        self.learning_rate = learning_rate
+        self.regularization = regularization
+        self.init_std = init_std
+        self.n_blocks = n_blocks
+        self.random_state = random_state
+
+    def _fit(self, users: np.ndarray, items: np.ndarray, ratings: np.ndarray) -> None:
+        if self.n_blocks < 1:
+            raise ValueError(f"n_blocks must be at least 1, not {self.n_blocks}")
+        rng = np.random.default_rng(self.random_state)
+        n_users, n_items, k = self.n_users_, self.n_items_, self.n_factors
+        rate, reg = self.learning_rate, self.regularization
+        self.global_mean_ = float(ratings.mean())
+        self.user_bias_ = np.zeros(n_users)
+        self.item_bias_ = np.zeros(n_items)
+        self.user_factors_ = rng.normal(0.0, self.init_std, (n_users, k))
+        self.item_factors_ = rng.normal(0.0, self.init_std, (n_items, k))
+        self.implicit_factors_ = rng.normal(0.0, self.init_std, (n_items, k))
+        user_counts = np.bincount(users, minlength=n_users)
+        scale = 1.0 / np.sqrt(np.maximum(user_counts, 1))
+        rated = _csr(users, items, np.ones(len(users)), (n_users, n_items))
+        implicit = _csr(users, items, scale[users], (n_users, n_items))
+        rated_t, implicit_t = rated.T.tocsr(), implicit.T.tocsr()
+        for _ in range(self.n_epochs):
+            for block in np.array_split(rng.permutation(len(ratings)), self.n_blocks):
+                if len(block) == 0:
+                    continue
+                sums = np.asarray(implicit @ self.implicit_factors_)
+                gradient = np.zeros((n_users, k))
+                for batch in _sgd_batches(users, items, block):
+                    self._step(users[batch], items[batch], ratings[batch], sums, gradient)
+                # y_j decays once per rating in the block by a user who rated j.
+                visits = rated_t @ np.bincount(users[block], minlength=n_users).astype(float)
+                decay = (1.0 - rate * reg) ** np.asarray(visits)
+                self.implicit_factors_ = self.implicit_factors_ * decay[
+                    :, None
+                ] + rate * np.asarray(implicit_t @ gradient)
+        self.user_factors_[user_counts == 0] = 0.0
+        self.item_factors_[np.bincount(items, minlength=n_items) == 0] = 0.0
+        self.user_implicit_ = np.asarray(implicit @ self.implicit_factors_)
+
+    def _step(
+        self,
+        users: np.ndarray,
+        items: np.ndarray,
+        ratings: np.ndarray,
+        sums: np.ndarray,
+        gradient: np.ndarray,
+    ) -> None:
+        """One SGD update per rating; no user or item occurs twice."""
+        rate, reg = self.learning_rate, self.regularization
+        p, q, z = self.user_factors_[users], self.item_factors_[items], sums[users]
+        bu, bi = self.user_bias_[users], self.item_bias_[items]
+        error = ratings - (self.global_mean_ + bu + bi + np.einsum("ij,ij->i", p + z, q))
+        step = error[:, None] * q
+        self.user_bias_[users] = bu + rate * (error - reg * bu)
+        self.item_bias_[items] = bi + rate * (error - reg * bi)
+        self.user_factors_[users] = p + rate * (step - reg * p)
+        self.item_factors_[items] = q + rate * (error[:, None] * (p + z) - reg * q)
+        sums[users] = z + rate * (step - reg * z)
+        gradient[users] += step
+
+    def _predict(self, users: np.ndarray, items: np.ndarray) -> np.ndarray:
+        p = _gather(self.user_factors_, users) + _gather(self.user_implicit_, users)
+        q = _gather(self.item_factors_, items)
+        biases = _gather(self.user_bias_, users) + _gather(self.item_bias_, items)
+        prediction: np.ndarray = self.global_mean_ + biases + np.einsum("ij,ij->i", p, q)
+        return prediction
+
+
+class Blend(RatingPredictor):
+    """A linear blend w_0 + sum_m w_m r_m(u,i) of fitted rating predictors.
+
+    The weights are learned by least squares (a small ridge penalty on all but the intercept,
+    on standardised columns) on a random `validation_fraction` of the training ratings, from
+    copies of the components fitted on the rest; the components are then refitted on all the
+    ratings and blended with those weights. The test data never enters the weights.
+
+    With `support_features` the blend is feature-weighted (Sill et al., 2009): the columns also
+    hold s, t and every r_m times s and times t, s = log(1 + ratings of the user) and
+    t = log(1 + ratings of the item), so each weight may move with how much is known of the
+    pair. While the weights are learned the counts are scaled to the full training set.
+    """
+
+    def __init__(
+        self,
+        components: Sequence[RatingPredictor],
+        *,
+        validation_fraction: float = 0.2,
+        ridge: float = 1e-4,
+        support_features: bool = False,
+        random_state: int | None = 0,
+    ) -> None:
+        self.components = list(components)
+        self.validation_fraction = validation_fraction
+        self.ridge = ridge
+        self.support_features = support_features
+        self.random_state = random_state
+
+    def _fit(self, users: np.ndarray, items: np.ndarray, ratings: np.ndarray) -> None:
+        if not self.components:
+            raise ValueError("a blend needs at least one component")
+        if not 0.0 < self.validation_fraction < 1.0:
+            raise ValueError("validation_fraction must lie strictly between 0 and 1")
+        draws = np.random.default_rng(self.random_state).random(len(ratings))
+        held = draws < self.validation_fraction
+        if held.all() or not held.any():
+            raise ValueError("too few ratings to hold out a validation slice")
+        sizes = {"n_users": self.n_users_, "n_items": self.n_items_}
+        fit, check = ~held, held
+        columns = [
+            copy.deepcopy(component)
+            .fit(users[fit], items[fit], ratings[fit], **sizes)
+            .predict(users[check], items[check])
+            for component in self.components
+        ]
+        scale = len(ratings) / int(fit.sum())
+        self._set_support(users[fit], items[fit], scale)
+        design = self._design(users[check], items[check], columns)
+        self.column_mean_ = design.mean(axis=0)
+        self.column_std_ = np.where(design.std(axis=0) > 0, design.std(axis=0), 1.0)
+        design = (design - self.column_mean_) / self.column_std_
+        design = np.column_stack([np.ones(len(design)), design])
+        penalty = self.ridge * len(design) * np.eye(design.shape[1])
+        penalty[0, 0] = 0.0
+        self.weights_ = np.linalg.solve(design.T @ design + penalty, design.T @ ratings[check])
+        self._set_support(users, items, 1.0)
+        self.components_ = [
+            copy.deepcopy(component).fit(users, items, ratings, **sizes)
+            for component in self.components
+        ]
+
+    def _set_support(self, users: np.ndarray, items: np.ndarray, scale: float) -> None:
+        self.user_support_ = np.log1p(scale * np.bincount(users, minlength=self.n_users_))
+        self.item_support_ = np.log1p(scale * np.bincount(items, minlength=self.n_items_))
+
+    def _design(
+        self, users: np.ndarray, items: np.ndarray, columns: list[np.ndarray]
+    ) -> np.ndarray:
+        if not self.support_features:
+            return np.column_stack(columns)
+        s, t = _gather(self.user_support_, users), _gather(self.item_support_, items)
+        products = [column * support for column in columns for support in (s, t)]
+        return np.column_stack([s, t, *columns, *products])
+
+    def _predict(self, users: np.ndarray, items: np.ndarray) -> np.ndarray:
+        columns = [component.predict(users, items) for component in self.components_]
+        design = (self._design(users, items, columns) - self.column_mean_) / self.column_std_
+        prediction: np.ndarray = self.weights_[0] + design @ self.weights_[1:]
         return prediction
