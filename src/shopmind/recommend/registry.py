@@ -13,7 +13,13 @@ from shopmind.recommend.graph import RP3beta
 from shopmind.recommend.hybrid import Blend
 from shopmind.recommend.neighbors import ItemKNN, UserKNN
 from shopmind.recommend.popular import Popular
-from shopmind.recommend.ratings import BiasedMF, ItemKNNRating, RatingPredictor, UserKNNRating
+from shopmind.recommend.ratings import (
+    BiasedMF,
+    ItemKNNRating,
+    RatingPredictor,
+    SVDpp,
+    UserKNNRating,
+)
 from shopmind.recommend.repeat import RepeatPurchase
 
 __all__ = ["DEFAULT", "MODELS", "RATING_MODELS", "served_model"]
@@ -49,4 +55,5 @@ RATING_MODELS: dict[str, Callable[[], RatingPredictor]] = {
     "user-knn-rating": UserKNNRating,
     "item-knn-rating": lambda: ItemKNNRating(center="baseline"),
     "biased-mf": lambda: BiasedMF(),
+    "svd++": lambda: SVDpp(),
 }
