@@ -148,3 +148,26 @@ def test_trending_follows_recent_sales(engine: RecommendEngine, shop: Shop) -> N
     assert len(set(shown) & set(top_recent.index[:20])) >= 5
     scores = np.array([item.score for item in engine.trending(k=10)])
     assert (np.diff(scores) <= 0).all()
+
+
+def test_margin_falls_back_to_the_inventory_unit_cost() -> None:
+    import pandas as pd
+
+    from shopmind.recommend.rules import Catalogue
+
+    products = pd.DataFrame(
+        {
+            "product_id": ["a", "b"],
+            "title": ["A", "B"],
+            "category": ["x", "x"],
+            "brand": ["", ""],
+            "price": [10.0, 10.0],
+            "cost": [4.0, None],
+        }
+    )
+    inventory = pd.DataFrame({"product_id": ["b"], "on_hand": [3.0], "unit_cost": [8.0]})
+    purchases = pd.DataFrame(
+        columns=["product_id", "customer_id", "order_id", "ordered_at", "quantity"]
+    )
+    catalogue = Catalogue.build(products, inventory, purchases)
+    assert catalogue.margin.tolist() == pytest.approx([0.6, 0.2])

@@ -46,7 +46,11 @@ class Catalogue:
         when at least `repeat_share` of its buyers bought it in more than one order."""
         ids = pd.Index(products.product_id)
         price = products.price.to_numpy(dtype=np.float64, na_value=np.nan)
-        cost = products.cost.to_numpy(dtype=np.float64, na_value=np.nan)
+        unit_cost = inventory.groupby("product_id").unit_cost.mean().reindex(ids)
+        # The catalogue's cost, else what the inventory table says a unit costs.
+        cost = products.cost.fillna(unit_cost.set_axis(products.index)).to_numpy(
+            dtype=np.float64, na_value=np.nan
+        )
         with np.errstate(divide="ignore", invalid="ignore"):
             margin = np.where(price > 0, (price - cost) / price, np.nan)
         stock = inventory.groupby("product_id").on_hand.sum()
