@@ -10,7 +10,7 @@ from shopmind.data import sample
 from shopmind.data.snapshot import Shop
 from shopmind.errors import NotFoundError
 from shopmind.recommend.engine import RecommendEngine, Scored
-from shopmind.recommend.rules import Rules
+from shopmind.recommend.rules import Catalogue, Rules
 
 
 @pytest.fixture(scope="module")
@@ -151,10 +151,6 @@ def test_trending_follows_recent_sales(engine: RecommendEngine, shop: Shop) -> N
 
 
 def test_margin_falls_back_to_the_inventory_unit_cost() -> None:
-    import pandas as pd
-
-    from shopmind.recommend.rules import Catalogue
-
     products = pd.DataFrame(
         {
             "product_id": ["a", "b"],
