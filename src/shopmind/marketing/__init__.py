@@ -1,0 +1,1 @@
+"""Personalised marketing: segments, lifetime value, propensity, uplift and campaigns."""
