@@ -25,18 +25,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from shopmind.errors import ShopmindError
+from shopmind.errors import ArtifactError
 
 __all__ = ["ArtifactError", "Artifacts", "Loaded"]
 
 _CURRENT = "CURRENT"
 _MANIFEST = "manifest.json"
-
-
-class ArtifactError(ShopmindError):
-    code = "artifact_error"
-    exit_code = 8
-    http_status = 503
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "ArtifactError",
     "ConfigError",
     "DataError",
     "InsufficientDataError",
@@ -96,3 +97,11 @@ class NotFoundError(ShopmindError):
     code = "not_found"
     exit_code = 6
     http_status = 404
+
+
+class ArtifactError(ShopmindError):
+    """Trained models are missing or cannot be read; whatever is being served keeps serving."""
+
+    code = "artifact_error"
+    exit_code = 8
+    http_status = 503
