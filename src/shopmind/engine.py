@@ -6,10 +6,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol, Self
 
-from shopmind.artifacts import Artifacts, Loaded
+from shopmind.artifacts import Artifacts
 from shopmind.data.snapshot import Shop
 
-__all__ = ["ENGINES", "Engine", "load", "train"]
+__all__ = ["ENGINES", "Engine", "save", "train"]
 
 
 class Engine(Protocol):
@@ -55,7 +55,3 @@ def save(engines: dict[str, Engine], shop: Shop, folder: Path) -> str:
         "rows": {name: len(frame) for name, frame in shop.tables.items()},
     }
     return Artifacts(folder).save(engines, manifest)
-
-
-def load(folder: Path, version: str | None = None) -> Loaded:
-    return Artifacts(folder).load(version)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from typing import Any
 
 from shopmind.artifacts import ArtifactError, Artifacts, Loaded
 
@@ -41,16 +40,13 @@ class ModelHolder:
         loaded = self._loaded
         return loaded.version if loaded else None
 
-    @property
-    def manifest(self) -> dict[str, Any]:
+    def serving(self, engine: str) -> Loaded:
+        """The version being served, which holds `engine`. Take everything a request needs
+        (model, version, manifest) from this one object: a reload swaps it whole."""
         loaded = self._loaded
-        return loaded.manifest if loaded else {}
-
-    def get(self, engine: str) -> Any:
-        loaded = self._loaded  # one read: a concurrent reload swaps the whole object
         if loaded is None or engine not in loaded.models:
             raise ArtifactError(
                 f"no trained {engine} model is loaded; run `shopmind train` "
                 "and reload (POST /admin/reload) or restart the service"
             )
-        return loaded.models[engine]
+        return loaded

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel
 
 from shopmind.api.models import ModelHolder
+from shopmind.artifacts import Loaded
 from shopmind.data.store import Store
 from shopmind.recommend.engine import RecommendEngine, Scored
 from shopmind.recommend.rules import Rules
@@ -76,10 +77,11 @@ Rule = Annotated[Rules, Depends(shop_rules)]
 K = Annotated[int, Query(ge=1, le=100, description="How many products.")]
 
 
-def _engine(request: Request) -> tuple[RecommendEngine, str | None]:
+def _serving(request: Request) -> tuple[RecommendEngine, Loaded]:
     holder: ModelHolder = request.app.state.models
-    engine: RecommendEngine = holder.get("recommend")
-    return engine, holder.version
+    loaded = holder.serving("recommend")
+    engine: RecommendEngine = loaded.models["recommend"]
+    return engine, loaded
 
 
 def _items(scored: list[Scored]) -> list[Item]:
@@ -99,13 +101,12 @@ async def recommendations(
 ) -> Recommendations:
     """Recommendations for a customer. Events posted since training count at once; an
     unknown customer gets a cold-start answer (their session's events, else trending)."""
-    engine, version = _engine(request)
+    engine, loaded = _serving(request)
     store: Store = request.app.state.store
-    holder: ModelHolder = request.app.state.models
     # Runs on the event loop: the work is a few milliseconds of CPU, less than a thread hop
     # would cost under load.
     session = store.live_events(
-        int(holder.manifest.get("last_event_id", 0)),
+        int(loaded.manifest.get("last_event_id", 0)),
         customer_id=customer_id,
         session_id=session_id,
     )
@@ -114,7 +115,7 @@ async def recommendations(
         customer_id=customer_id,
         session_id=session_id,
         strategy=answer.strategy,
-        model_version=version,
+        model_version=loaded.version,
         items=_items(answer.items),
     )
 
@@ -122,22 +123,22 @@ async def recommendations(
 @router.get("/products/{product_id}/similar", response_model=ItemList)
 async def similar(request: Request, product_id: str, rules: Rule, k: K = 10) -> ItemList:
     """Products like this one; 404 for a product the model does not know."""
-    engine, version = _engine(request)
+    engine, loaded = _serving(request)
     frame = engine.similar(product_id, k, rules=rules)
-    return ItemList(product_id=product_id, model_version=version, items=_items(frame))
+    return ItemList(product_id=product_id, model_version=loaded.version, items=_items(frame))
 
 
 @router.get("/products/{product_id}/bought-together", response_model=ItemList)
 async def bought_together(request: Request, product_id: str, rules: Rule, k: K = 10) -> ItemList:
     """Products often bought in the same order as this one."""
-    engine, version = _engine(request)
+    engine, loaded = _serving(request)
     frame = engine.bought_together(product_id, k, rules=rules)
-    return ItemList(product_id=product_id, model_version=version, items=_items(frame))
+    return ItemList(product_id=product_id, model_version=loaded.version, items=_items(frame))
 
 
 @router.get("/trending", response_model=ItemList)
 async def trending(request: Request, rules: Rule, k: K = 10) -> ItemList:
     """What is selling now (purchases weighted by recency)."""
-    engine, version = _engine(request)
+    engine, loaded = _serving(request)
     frame = engine.trending(k, rules=rules)
-    return ItemList(product_id=None, model_version=version, items=_items(frame))
+    return ItemList(product_id=None, model_version=loaded.version, items=_items(frame))
