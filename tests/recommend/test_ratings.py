@@ -299,8 +299,9 @@ def test_biased_mf_is_sequential_sgd() -> None:
     np.testing.assert_allclose(model.item_bias_, bi, rtol=1e-12)
 
 
-def test_biased_mf_recovers_planted_biases() -> None:
-    """Ratings = 3.5 + user bias + item bias + a rank-2 taste + noise (sd 0.1)."""
+def planted_ratings() -> tuple[np.ndarray, ...]:
+    """Ratings = 3.5 + user bias + item bias + a rank-2 taste + noise (sd 0.1), 40% observed;
+    returns users, items, ratings, a train mask (80%), and the planted user and item biases."""
     rng = np.random.default_rng(11)
     n_users, n_items = 200, 120
     user_bias, item_bias = rng.normal(0, 0.5, n_users), rng.normal(0, 0.5, n_items)
@@ -309,7 +310,13 @@ def test_biased_mf_recovers_planted_biases() -> None:
     users, items = np.nonzero(rng.random((n_users, n_items)) < 0.4)
     ratings = truth[users, items] + rng.normal(0, 0.1, len(users))
     train = rng.random(len(users)) < 0.8
-    fit_args: dict[str, Any] = {"n_users": n_users, "n_items": n_items}
+    return users, items, ratings, train, user_bias, item_bias
+
+
+def test_biased_mf_recovers_planted_biases() -> None:
+    """Ratings = 3.5 + user bias + item bias + a rank-2 taste + noise (sd 0.1)."""
+    users, items, ratings, train, user_bias, item_bias = planted_ratings()
+    fit_args: dict[str, Any] = {"n_users": len(user_bias), "n_items": len(item_bias)}
     model = BiasedMF(8, n_epochs=60, learning_rate=0.01, regularization=0.02).fit(
         users[train], items[train], ratings[train], **fit_args
     )
@@ -344,15 +351,8 @@ def test_svdpp_falls_back_to_its_biases() -> None:
 
 def test_svdpp_recovers_planted_biases() -> None:
     """The planted data of the BiasedMF test: biases plus a rank-2 taste plus noise."""
-    rng = np.random.default_rng(11)
-    n_users, n_items = 200, 120
-    user_bias, item_bias = rng.normal(0, 0.5, n_users), rng.normal(0, 0.5, n_items)
-    taste = rng.normal(0, 0.5, (n_users, 2)) @ rng.normal(0, 0.5, (2, n_items))
-    truth = 3.5 + user_bias[:, None] + item_bias[None, :] + taste
-    users, items = np.nonzero(rng.random((n_users, n_items)) < 0.4)
-    ratings = truth[users, items] + rng.normal(0, 0.1, len(users))
-    train = rng.random(len(users)) < 0.8
-    fit_args: dict[str, Any] = {"n_users": n_users, "n_items": n_items}
+    users, items, ratings, train, user_bias, item_bias = planted_ratings()
+    fit_args: dict[str, Any] = {"n_users": len(user_bias), "n_items": len(item_bias)}
     model = SVDpp(8, n_epochs=60, learning_rate=0.01, regularization=0.02).fit(
         users[train], items[train], ratings[train], **fit_args
     )
