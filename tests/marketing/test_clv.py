@@ -4,14 +4,23 @@ recovery of simulated parameters, model properties and bad input."""
 from __future__ import annotations
 
 import math
+import pickle
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from shopmind.data import datasets
+from shopmind.data import datasets, sample
 from shopmind.data.snapshot import Shop
-from shopmind.marketing.clv import BGNBD, GammaGamma, clv, rfm_summary
+from shopmind.errors import InsufficientDataError
+from shopmind.marketing.clv import (
+    BGNBD,
+    VALUE_COLUMNS,
+    GammaGamma,
+    clv,
+    customer_value,
+    rfm_summary,
+)
 
 CALIBRATION_END = "1997-09-30"
 OBSERVATION_END = "1998-06-30"
@@ -345,3 +354,122 @@ def test_unfitted_models_and_bad_clv_arguments_raise(fitted: BGNBD) -> None:
         clv(fitted, gg, summary, horizon=0, discount_rate=0.01)
     with pytest.raises(ValueError, match="discount_rate"):
         clv(fitted, gg, summary, horizon=10, discount_rate=-1.0)
+
+
+# -- saving, margin ----------------------------------------------------------------------------
+
+
+def test_fitted_models_pickle_round_trip() -> None:
+    x, t_x, T = _simulate_bgnbd((0.8, 5.0, 1.2, 3.0), np.full(500, 40.0), seed=5)
+    bg = BGNBD().fit(x, t_x, T)
+    repeat = x > 0
+    spend = np.random.default_rng(6).gamma(4.0, 5.0, size=int(repeat.sum()))
+    gg = GammaGamma().fit(x[repeat], spend)
+    bg2, gg2 = pickle.loads(pickle.dumps((bg, gg)))
+    assert bg2.params_ == bg.params_ and bg2.log_likelihood_ == bg.log_likelihood_
+    assert gg2.params_ == gg.params_
+    np.testing.assert_array_equal(
+        bg2.expected_purchases(39.0, x, t_x, T), bg.expected_purchases(39.0, x, t_x, T)
+    )
+    np.testing.assert_array_equal(bg2.probability_alive(x, t_x, T), bg.probability_alive(x, t_x, T))
+    np.testing.assert_array_equal(
+        gg2.expected_spend(x[repeat], spend), gg.expected_spend(x[repeat], spend)
+    )
+
+
+def test_margin_scales_clv(fitted: BGNBD) -> None:
+    gg = GammaGamma()
+    gg.params_ = {"p": 6.25, "q": 3.74, "v": 15.44}
+    summary = pd.DataFrame(
+        {"frequency": [0.0, 2.0], "recency": [0.0, 10.0], "T": [20.0, 20.0]},
+        index=["a", "b"],
+    ).assign(monetary_value=[np.nan, 40.0])
+    revenue = clv(fitted, gg, summary, horizon=52, discount_rate=0.002)
+    profit = clv(fitted, gg, summary, horizon=52, discount_rate=0.002, margin=0.3)
+    np.testing.assert_allclose(profit, 0.3 * revenue, rtol=1e-12)
+    assert revenue.equals(clv(fitted, gg, summary, horizon=52, discount_rate=0.002, margin=1.0))
+    # By hand for one period, no discounting: E[Y(1)] * E[M].
+    one = clv(fitted, gg, summary, horizon=1, discount_rate=0.0, margin=0.5)
+    expected = fitted.expected_purchases(1.0, 2, 10.0, 20.0) * gg.expected_spend([2], [40.0]) * 0.5
+    assert one["b"] == pytest.approx(float(expected[0]), rel=1e-12)
+    for bad in (0.0, -0.1, 1.5, float("nan"), True):
+        with pytest.raises(ValueError, match="margin"):
+            clv(fitted, gg, summary, horizon=52, discount_rate=0.0, margin=bad)
+
+
+# -- customer_value on the sample shop ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sample_shop() -> sample.SampleShop:
+    return sample.generate(7, n_customers=600, n_products=200, days=365)
+
+
+@pytest.fixture(scope="module")
+def shop_values(sample_shop: sample.SampleShop) -> tuple[pd.DataFrame, pd.Timestamp]:
+    purchases = Shop.from_frames(sample_shop.tables).purchases()
+    as_of = purchases["ordered_at"].max()
+    return customer_value(purchases, as_of=as_of), as_of
+
+
+def test_customer_value_columns(shop_values: tuple[pd.DataFrame, pd.Timestamp]) -> None:
+    values, _ = shop_values
+    assert tuple(values.columns) == VALUE_COLUMNS
+    assert values.index.name == "customer_id" and values.index.is_monotonic_increasing
+    numbers = values.drop(columns="monetary_value")
+    assert np.isfinite(numbers.to_numpy()).all()
+    assert ((values["probability_alive"] > 0) & (values["probability_alive"] <= 1)).all()
+    assert (values["expected_purchases"] >= 0).all() and (values["clv"] >= 0).all()
+    # The discounted value is below the undiscounted purchases x spend.
+    assert (values["clv"] <= values["expected_purchases"] * values["expected_spend"] + 1e-9).all()
+
+
+def test_customer_value_ranks_the_planted_segments(
+    sample_shop: sample.SampleShop, shop_values: tuple[pd.DataFrame, pd.Timestamp]
+) -> None:
+    values, as_of = shop_values
+    truth = sample_shop.truth
+    segment = truth.segment.reindex(values.index)
+    mean_clv = values.groupby(segment)["clv"].mean()
+    assert mean_clv["loyalists"] > mean_clv["sleeping_dogs"]
+    assert mean_clv["loyalists"] == mean_clv.max()
+    churned = truth.churned_at.reindex(values.index)
+    long_gone = churned < as_of - pd.Timedelta(days=120)
+    active = churned.isna()
+    assert long_gone.sum() >= 10 and active.sum() >= 10
+    alive = values["probability_alive"]
+    assert alive[long_gone].mean() < alive[active].mean() - 0.15
+
+
+def test_customer_value_margin_and_discount(sample_shop: sample.SampleShop) -> None:
+    purchases = Shop.from_frames(sample_shop.tables).purchases()
+    as_of = purchases["ordered_at"].max()
+    base = customer_value(purchases, as_of=as_of, annual_discount_rate=0.0)
+    profit = customer_value(purchases, as_of=as_of, annual_discount_rate=0.0, margin=0.4)
+    np.testing.assert_allclose(profit["clv"], 0.4 * base["clv"], rtol=1e-9)
+    np.testing.assert_allclose(profit["expected_spend"], 0.4 * base["expected_spend"], rtol=1e-9)
+    discounted = customer_value(purchases, as_of=as_of, annual_discount_rate=0.2)
+    assert (discounted["clv"] < base["clv"] + 1e-9).all()
+    short = customer_value(purchases, as_of=as_of, horizon_days=90)
+    assert (short["expected_purchases"] <= base["expected_purchases"] + 1e-9).all()
+
+
+def test_customer_value_needs_repeat_customers(sample_shop: sample.SampleShop) -> None:
+    purchases = Shop.from_frames(sample_shop.tables).purchases()
+    first_days = purchases["ordered_at"].min() + pd.Timedelta(days=3)
+    with pytest.raises(InsufficientDataError, match="repeat customers"):
+        customer_value(purchases, as_of=first_days)
+    with pytest.raises(InsufficientDataError, match="no purchase"):
+        customer_value(purchases, as_of=purchases["ordered_at"].min() - pd.Timedelta(days=2))
+    cancelled = purchases.assign(status="cancelled")
+    with pytest.raises(InsufficientDataError, match="no purchases"):
+        customer_value(cancelled, as_of=purchases["ordered_at"].max())
+    as_of = purchases["ordered_at"].max()
+    for kwargs, message in [
+        ({"horizon_days": 0}, "horizon_days"),
+        ({"margin": 2.0}, "margin"),
+        ({"annual_discount_rate": -1.0}, "annual_discount_rate"),
+        ({"period": "fortnight"}, "period"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            customer_value(purchases, as_of=as_of, **kwargs)  # type: ignore[arg-type]

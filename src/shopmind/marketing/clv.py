@@ -12,7 +12,7 @@ monetary value", 2013). Both are fitted by maximum likelihood on log-parameters.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Final, Self
 
 import numpy as np
@@ -21,7 +21,9 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import minimize
 from scipy.special import betaln, gammaln, hyp2f1
 
-__all__ = ["BGNBD", "GammaGamma", "clv", "rfm_summary"]
+from shopmind.errors import InsufficientDataError
+
+__all__ = ["BGNBD", "GammaGamma", "clv", "customer_value", "rfm_summary"]
 
 FloatArray = NDArray[np.float64]
 
@@ -402,22 +404,40 @@ class GammaGamma:
 # -- CLV -------------------------------------------------------------------------------------
 
 
+def _check_margin(margin: float) -> float:
+    if isinstance(margin, bool) or not isinstance(margin, (int, float, np.floating, np.integer)):
+        raise ValueError(f"margin must be a number in (0, 1], not {margin!r}")
+    value = float(margin)
+    if not 0.0 < value <= 1.0:
+        raise ValueError(
+            f"margin must be in (0, 1] (the share of spend that is profit; 1 = revenue), "
+            f"not {margin!r}"
+        )
+    return value
+
+
 def clv(
     bgnbd: BGNBD,
     gg: GammaGamma,
     summary: pd.DataFrame,
     horizon: int,
     discount_rate: float,
+    margin: float = 1.0,
 ) -> pd.Series:
     """Discounted expected value over the next `horizon` periods, per customer of `summary`
-    (from `rfm_summary`): sum over i = 1..horizon of
+    (from `rfm_summary`): margin * sum over i = 1..horizon of
     (E[Y(i) | x, t_x, T] - E[Y(i-1) | x, t_x, T]) * E[M | m_x, x] / (1 + discount_rate)^i,
-    the discrete form of FHL (2005b) section 5 with a per-period discount rate. No margin is
-    applied: multiply by one for profit."""
+    the discrete form of FHL (2005b) section 5 with a per-period discount rate.
+
+    `margin` is the share of spend that is profit, in (0, 1]: the default 1 gives the value in
+    revenue, 0.3 the gross profit of a shop that keeps 30% of each sale. It multiplies the
+    spend (a margin above 1 or of 0 or less is rejected: a loss-making shop is not a CLV
+    question)."""
     if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 1:
         raise ValueError(f"horizon must be a whole number of periods >= 1, not {horizon!r}")
     if not np.isfinite(discount_rate) or discount_rate <= -1:
         raise ValueError(f"discount_rate must be a finite rate above -1, not {discount_rate!r}")
+    share = _check_margin(margin)
     missing = [
         c for c in ("frequency", "recency", "T", "monetary_value") if c not in summary.columns
     ]
@@ -432,4 +452,115 @@ def clv(
     discount = (1.0 + discount_rate) ** -steps[1:]
     purchases = (per_period * discount).sum(axis=0)
     spend = gg.expected_spend(x, summary["monetary_value"].to_numpy(dtype=np.float64))
-    return pd.Series(purchases * spend, index=summary.index, name="clv")
+    return pd.Series(purchases * spend * share, index=summary.index, name="clv")
+
+
+# -- per-customer value for the marketing engine ---------------------------------------------
+
+MIN_REPEAT_CUSTOMERS: Final = 20
+"""Fewest customers with a repeat purchase that `customer_value` fits the models on."""
+
+VALUE_COLUMNS: Final = (
+    "frequency",
+    "recency",
+    "T",
+    "monetary_value",
+    "expected_purchases",
+    "probability_alive",
+    "expected_spend",
+    "clv",
+)
+
+
+def customer_value(
+    purchases: pd.DataFrame,
+    *,
+    as_of: pd.Timestamp | str,
+    horizon_days: int = 365,
+    period: str | pd.Timedelta = "W",
+    annual_discount_rate: float = 0.10,
+    margin: float = 1.0,
+    exclude_status: Collection[str] = ("cancelled",),
+    min_repeat_customers: int = MIN_REPEAT_CUSTOMERS,
+) -> pd.DataFrame:
+    """Lifetime value of every customer who bought up to `as_of`, from a shop's purchases.
+
+    `purchases` is `Shop.purchases()` (or any frame with customer_id, ordered_at, revenue and,
+    optionally, status): lines of orders whose status is in `exclude_status` do not count,
+    nor do orders after the day of `as_of`. BG/NBD is fitted on every customer's (frequency,
+    recency, T) and Gamma-Gamma on the customers with a repeat purchase of positive mean
+    value, both in `period` units (`rfm_summary`).
+
+    The horizon is `horizon_days` rounded to whole periods (365 days = 52 weeks). Columns,
+    indexed by customer_id and sorted by it:
+
+    - frequency, recency, T, monetary_value: the RFM summary at `as_of`;
+    - expected_purchases: expected repeat purchases over the horizon (undiscounted);
+    - probability_alive: P(alive | frequency, recency, T);
+    - expected_spend: expected value of one future purchase (Gamma-Gamma), times `margin`;
+    - clv: `clv(...)` over the horizon with `annual_discount_rate` turned into a per-period
+      rate, (1 + annual)^(period / 365 days) - 1, and `margin` (the share of spend that is
+      profit, in (0, 1]).
+
+    Customers who never bought by `as_of` are not in the result. Raises InsufficientDataError
+    when fewer than `min_repeat_customers` customers bought again (the models cannot be
+    identified) or when the fitted spend model has no finite mean, ValueError for bad
+    arguments.
+    """
+    length = _period_length(period)
+    if isinstance(horizon_days, bool) or not isinstance(horizon_days, (int, np.integer)):
+        raise ValueError(f"horizon_days must be a whole number of days, not {horizon_days!r}")
+    if horizon_days < 1:
+        raise ValueError(f"horizon_days must be at least 1, not {horizon_days}")
+    if not np.isfinite(annual_discount_rate) or annual_discount_rate <= -1:
+        raise ValueError(
+            f"annual_discount_rate must be a finite rate above -1, not {annual_discount_rate!r}"
+        )
+    share = _check_margin(margin)
+    horizon = max(1, round(pd.Timedelta(days=int(horizon_days)) / length))
+    rate = (1.0 + annual_discount_rate) ** (length / pd.Timedelta(days=365)) - 1.0
+
+    lines = purchases
+    if exclude_status and "status" in lines.columns:
+        lines = lines[~lines["status"].isin(list(exclude_status))]
+    if lines.empty:
+        raise InsufficientDataError(
+            "there are no purchases to value customers on"
+            + (f" (outside status {sorted(exclude_status)})" if exclude_status else "")
+        )
+    cutoff = pd.Timestamp(as_of)
+    if "ordered_at" in lines.columns and (
+        pd.to_datetime(lines["ordered_at"]).min().normalize() > cutoff.normalize()
+    ):
+        raise InsufficientDataError(f"no purchase was made by as_of ({cutoff.date()})")
+    summary = rfm_summary(lines, calibration_end=cutoff, period=period)
+    repeat = summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
+    if len(repeat) < min_repeat_customers:
+        raise InsufficientDataError(
+            f"only {len(repeat)} of {len(summary)} customers bought again (with positive "
+            f"spend) by {cutoff.date()}; lifetime value needs at least {min_repeat_customers} "
+            "repeat customers to fit BG/NBD and Gamma-Gamma"
+        )
+    try:
+        bgnbd = BGNBD().fit(summary["frequency"], summary["recency"], summary["T"])
+        gg = GammaGamma().fit(repeat["frequency"], repeat["monetary_value"])
+    except ValueError as error:
+        raise InsufficientDataError(
+            f"the lifetime-value models cannot be fitted: {error}"
+        ) from error
+    q = _check_fitted(gg.params_, "GammaGamma")["q"]
+    if q <= 1:
+        raise InsufficientDataError(
+            f"the spend model has no finite mean (q = {q:.3g} <= 1): the repeat "
+            "customers' spend is too dispersed for Gamma-Gamma"
+        )
+    x = summary["frequency"].to_numpy(dtype=np.float64)
+    t_x = summary["recency"].to_numpy(dtype=np.float64)
+    age = summary["T"].to_numpy(dtype=np.float64)
+    money = summary["monetary_value"].to_numpy(dtype=np.float64)
+    result = summary[["frequency", "recency", "T", "monetary_value"]].copy()
+    result["expected_purchases"] = bgnbd.expected_purchases(float(horizon), x, t_x, age)
+    result["probability_alive"] = bgnbd.probability_alive(x, t_x, age)
+    result["expected_spend"] = gg.expected_spend(x, money) * share
+    result["clv"] = clv(bgnbd, gg, summary, horizon, rate, margin=share)
+    return result
