@@ -44,7 +44,7 @@ def store_of(tmp_path: Path) -> Store:
 def test_help_lists_every_command(run: Run) -> None:
     code, out, _ = run("--help")
     assert code == 0
-    for command in ("sample", "import", "status", "train", "evaluate", "serve", "demo", "bench"):
+    for command in ("sample", "import", "status", "train", "evaluate", "campaign", "serve", "demo"):
         assert command in out
         sub_code, sub_out, _ = run(command, "--help")
         assert sub_code == 0
@@ -166,3 +166,49 @@ def test_bench_lists_studies(run: Run) -> None:
     code, out, _ = run("bench", "--list")
     assert code == 0
     assert "import-throughput" in out
+
+
+def test_marketing_train_evaluate_and_plan(run: Run, tmp_path: Path) -> None:
+    folder = tmp_path / "shop"
+    run("sample", "--out", str(folder), "--customers", "600", "--products", "80")
+    assert run("import", str(folder))[0] == 0
+    code, out, err = run("train", "marketing")
+    assert code == 0, err
+    artifacts = Artifacts(tmp_path / "data" / "artifacts")
+    assert artifacts.load().models.keys() == {"marketing"}
+    # training one engine keeps the others of the current version in service
+    assert run("train", "recommend")[0] == 0
+    loaded = artifacts.load()
+    assert loaded.models.keys() == {"marketing", "recommend"}
+    assert set(loaded.manifest["carried_over"]) == {"marketing"}
+
+    code, out, err = run("evaluate", "marketing", "--json")
+    assert code == 0, err
+    results = json.loads(out)
+    assert 0.5 < results["purchase"]["auc"] <= 1.0
+    assert results["uplift"]["randomized"] is True
+    code, out, err = run("evaluate", "marketing")
+    assert code == 0, err
+    assert "qini_auc" in out and "lift@10%" in out
+
+    plan = tmp_path / "plan.csv"
+    code, out, err = run(
+        "campaign",
+        "--cost-per-contact",
+        "0.1",
+        "--discount",
+        "0.1",
+        "--margin",
+        "0.5",
+        "--budget",
+        "40",
+        "--out",
+        str(plan),
+    )
+    assert code == 0, err
+    assert "incremental profit" in out
+    lines = plan.read_text().splitlines()
+    assert lines[0].startswith("customer_id,rank,") and "featured_product" in lines[0]
+    assert (
+        run("campaign", "--cost-per-contact", "0.1", "--discount", "2", "--margin", "0.5")[0] == 2
+    )

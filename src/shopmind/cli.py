@@ -261,7 +261,8 @@ def status() -> None:
 @app.command()
 def train(
     engines: Annotated[
-        list[str] | None, typer.Argument(help="Engines to train [default: all]: recommend")
+        list[str] | None,
+        typer.Argument(help="Engines to train [default: all]: recommend, marketing"),
     ] = None,
 ) -> None:
     """Train the engines on a snapshot of the store and save them as a new artifact version."""
@@ -289,12 +290,13 @@ def train(
 
 @app.command()
 def evaluate(
-    engine_name: Annotated[str, typer.Argument(metavar="ENGINE", help="recommend")],
+    engine_name: Annotated[str, typer.Argument(metavar="ENGINE", help="recommend or marketing")],
     split: Annotated[
         str,
         typer.Option(
-            help="temporal (the last 28 days are the test), random-user (75/25 per customer), "
-            "stratified-item (75/25 per product) or leave-last-n (each customer's last n)."
+            help="recommend: temporal (the last 28 days are the test), random-user (75/25 per "
+            "customer), stratified-item (75/25 per product) or leave-last-n (each customer's "
+            "last n). marketing always holds out the last window and half of the campaigns."
         ),
     ] = "temporal",
     k: Annotated[int, typer.Option(min=1, max=100, help="Cut-off of the ranking metrics.")] = 10,
@@ -328,6 +330,9 @@ def evaluate(
     if as_json:
         console.print_json(json.dumps(results))
         return
+    if engine_name == "marketing":
+        _print_marketing_evaluation(results)
+        return
     _print_evaluation(engine_name, results)
 
 
@@ -349,6 +354,38 @@ def _print_evaluation(engine_name: str, results: dict[str, object]) -> None:
         console.print(table)
 
 
+def _print_marketing_evaluation(results: dict[str, Any]) -> None:
+    horizon = results["horizon_days"]
+    table = RichTable(title=f"marketing propensities: the last {horizon} days held out")
+    metrics = ["auc", "lift@10%", "brier", "base_rate"]
+    table.add_column("target")
+    for metric in metrics:
+        table.add_column(metric, justify="right")
+    for target in ("purchase", "churn"):
+        row = results[target]
+        if "error" in row:
+            table.add_row(target, row["error"])
+            continue
+        table.add_row(target, *("-" if row.get(m) is None else f"{row[m]:.4f}" for m in metrics))
+    console.print(table)
+    uplift = results["uplift"]
+    if "error" in uplift:
+        console.print(f"uplift: {uplift['error']}", highlight=False)
+        return
+    design = "randomised" if uplift["randomized"] else "NOT randomised: propensity-weighted"
+    table = RichTable(
+        title=f"marketing uplift: half of {uplift['examples']:,} campaign contacts held out "
+        f"({design})"
+    )
+    table.add_column("model")
+    table.add_column("qini_auc", justify="right")
+    table.add_column("uplift@30", justify="right")
+    for name, row in uplift.items():
+        if isinstance(row, dict):
+            table.add_row(name, f"{row['qini_auc']:.4f}", f"{row['uplift@30']:.4f}")
+    console.print(table)
+
+
 def _check_engines(names: list[str] | None) -> None:
     from shopmind.engine import ENGINES
 
@@ -357,6 +394,60 @@ def _check_engines(names: list[str] | None) -> None:
         raise typer.BadParameter(
             f"unknown engine {', '.join(unknown)}; engines: {', '.join(ENGINES)}"
         )
+
+
+@app.command()
+def campaign(
+    cost_per_contact: Annotated[float, typer.Option(min=0, help="What one contact costs.")],
+    discount: Annotated[
+        float, typer.Option(min=0, max=0.99, help="The coupon, as a share of the order value.")
+    ],
+    margin: Annotated[float, typer.Option(min=0.01, max=1, help="Gross margin on revenue.")],
+    budget: Annotated[
+        float | None, typer.Option(min=0, help="Money for contacts plus expected coupons.")
+    ] = None,
+    max_contacts: Annotated[int | None, typer.Option(min=0, help="At most this many.")] = None,
+    redemption: Annotated[
+        float, typer.Option(min=0, max=1, help="Share of treated buyers who use the coupon.")
+    ] = 1.0,
+    segment: Annotated[
+        list[str] | None, typer.Option(help="Only customers of this RFM segment; repeatable.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Write the contact list to this CSV file.")
+    ] = None,
+) -> None:
+    """Plan a campaign with the trained models: whom to contact, ranked by expected incremental
+    profit within the budget, with a product to feature for each."""
+    from shopmind.artifacts import Artifacts
+    from shopmind.marketing.campaign import Offer
+
+    try:
+        offer = Offer(cost_per_contact, discount, margin, redemption)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+    loaded = Artifacts(_settings().artifacts_dir).load()
+    if "marketing" not in loaded.models:
+        raise typer.BadParameter("no trained marketing model: run `shopmind train marketing`")
+    with _steps("planning") as step:
+        step("ranking customers by expected incremental profit")
+        plan = loaded.models["marketing"].plan(
+            offer,
+            budget=budget,
+            max_contacts=max_contacts,
+            segments=segment,
+            recommender=loaded.models.get("recommend"),
+        )
+    summary = plan.summary()
+    table = RichTable(title=f"campaign plan (model version {loaded.version})")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for key, value in summary.items():
+        table.add_row(key.replace("_", " "), str(value))
+    console.print(table)
+    if out is not None:
+        plan.to_csv(out)
+        console.print(f"{len(plan.contacts):,} contacts written to {out}")
 
 
 @app.command()

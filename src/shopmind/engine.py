@@ -8,6 +8,7 @@ from typing import Any, Protocol, Self
 
 from shopmind.artifacts import Artifacts
 from shopmind.data.snapshot import Shop
+from shopmind.errors import ArtifactError
 
 __all__ = ["ENGINES", "Engine", "save", "train"]
 
@@ -26,7 +27,13 @@ def _recommend() -> Engine:
     return RecommendEngine()
 
 
-ENGINES: dict[str, Callable[[], Engine]] = {"recommend": _recommend}
+def _marketing() -> Engine:
+    from shopmind.marketing.engine import MarketingEngine
+
+    return MarketingEngine()
+
+
+ENGINES: dict[str, Callable[[], Engine]] = {"recommend": _recommend, "marketing": _marketing}
 """Engine name -> a factory of an unfitted engine with default settings."""
 
 
@@ -47,11 +54,30 @@ def train(
 
 
 def save(engines: dict[str, Engine], shop: Shop, folder: Path) -> str:
-    """Write the fitted engines as a new artifact version; returns the version."""
+    """Write the fitted engines as a new artifact version; returns the version. Engines of the
+    current version that were not retrained are carried over, so training one engine does not
+    take the others out of service; live events count from the older of their snapshots."""
+    artifacts = Artifacts(folder)
+    models: dict[str, object] = dict(engines)
+    last_event_id = shop.last_event_id
+    carried: dict[str, str] = {}
+    if artifacts.current() is not None and set(ENGINES) - set(engines):
+        try:
+            current = artifacts.load()
+        except ArtifactError:
+            current = None
+        if current is not None:
+            for name, model in current.models.items():
+                if name not in models:
+                    models[name] = model
+                    carried[name] = current.version
+            if carried:
+                last_event_id = min(last_event_id, int(current.manifest.get("last_event_id", 0)))
     manifest = {
-        "last_event_id": shop.last_event_id,
+        "last_event_id": last_event_id,
+        "carried_over": carried,
         "customers": shop.n_customers,
         "products": shop.n_products,
         "rows": {name: len(frame) for name, frame in shop.tables.items()},
     }
-    return Artifacts(folder).save(engines, manifest)
+    return artifacts.save(models, manifest)

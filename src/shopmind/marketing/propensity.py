@@ -322,9 +322,9 @@ def fit_propensity(
     A training row is a customer's features at as_of - k * horizon and the label over the
     following horizon, for k = 1 .. `windows`: stacking the newest windows beat the newest alone
     on Complete Journey and on the sample shop (more rows, more seasons). Older windows without
-    any order before them are skipped; the newest must have some. Rows are the customers known then (purchase) or the past
-    buyers (churn). InsufficientDataError when there are no orders before the training window
-    or too few customers of either label class.
+    any order before them are skipped; the newest must have some. Rows are the customers known
+    then (purchase) or the past buyers (churn). InsufficientDataError when there are no orders
+    before the training window or too few customers of either label class.
     """
     _check_target(target, horizon_days)
     if windows < 1:

@@ -1,0 +1,1 @@
+"""Demand forecasting: per-product series, local and global models, quantiles, backtests."""
