@@ -33,7 +33,17 @@ def _marketing() -> Engine:
     return MarketingEngine()
 
 
-ENGINES: dict[str, Callable[[], Engine]] = {"recommend": _recommend, "marketing": _marketing}
+def _forecast() -> Engine:
+    from shopmind.forecast.engine import ForecastEngine
+
+    return ForecastEngine()
+
+
+ENGINES: dict[str, Callable[[], Engine]] = {
+    "recommend": _recommend,
+    "marketing": _marketing,
+    "forecast": _forecast,
+}
 """Engine name -> a factory of an unfitted engine with default settings."""
 
 

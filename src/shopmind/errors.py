@@ -9,6 +9,7 @@ __all__ = [
     "ConfigError",
     "DataError",
     "InsufficientDataError",
+    "InvalidRequestError",
     "Issue",
     "NotFoundError",
     "ShopmindError",
@@ -97,6 +98,15 @@ class NotFoundError(ShopmindError):
     code = "not_found"
     exit_code = 6
     http_status = 404
+
+
+class InvalidRequestError(ShopmindError):
+    """A request's parameters contradict each other or the trained models (a horizon beyond
+    the stored forecast, a quantile out of range, ...)."""
+
+    code = "invalid_request"
+    exit_code = 2
+    http_status = 422
 
 
 class ArtifactError(ShopmindError):

@@ -1,0 +1,180 @@
+"""The forecast engine: demand forecasts with quantiles for every product and location.
+
+`fit` builds the demand series of the snapshot (`series.demand_frame`), fits the forecaster and
+forecasts `horizon` periods ahead at a fixed grid of quantiles (`GRID`). An answer for any
+horizon up to that and any quantile within the grid's range is read off the stored forecast:
+a quantile between two grid points is interpolated linearly, which keeps the answers monotone in
+q. Serving therefore never refits or re-predicts; retraining refreshes the forecasts.
+`evaluate` backtests the forecaster against seasonal naive on the newest periods.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Final, Literal, Self
+
+import numpy as np
+import pandas as pd
+
+from shopmind.data.schema import DEFAULT_LOCATION
+from shopmind.data.snapshot import Shop
+from shopmind.errors import InsufficientDataError, NotFoundError
+from shopmind.forecast.backtest import backtest
+from shopmind.forecast.base import ID, TARGET, TIME, Forecaster, check_quantiles, quantile_column
+from shopmind.forecast.local import LocalForecaster
+from shopmind.forecast.series import demand_frame
+
+__all__ = ["GRID", "ForecastEngine"]
+
+GRID: Final = (
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.2,
+    0.25,
+    0.3,
+    0.4,
+    0.5,
+    0.6,
+    0.7,
+    0.75,
+    0.8,
+    0.9,
+    0.95,
+    0.975,
+    0.99,
+)
+"""The quantiles stored at training; any quantile in [0.01, 0.99] is interpolated from them."""
+
+Freq = Literal["D", "W"]
+
+
+class ForecastEngine:
+    """Forecasts of every active product (and location), stored at training time."""
+
+    name = "forecast"
+
+    def __init__(
+        self,
+        *,
+        freq: Freq = "D",
+        horizon: int = 90,
+        by_location: bool = True,
+        test_periods: int = 28,
+        n_windows: int = 2,
+    ) -> None:
+        self.freq = freq
+        self.horizon = horizon
+        self.by_location = by_location
+        self.test_periods = test_periods
+        self.n_windows = n_windows
+
+    def _model(self) -> Forecaster:
+        return LocalForecaster(freq=self.freq)
+
+    def fit(self, shop: Shop) -> Self:
+        if self.horizon < 1:
+            raise ValueError(f"horizon must be at least 1 period, not {self.horizon}")
+        history = demand_frame(shop, freq=self.freq, by_location=self.by_location)
+        if history.empty:
+            raise InsufficientDataError(
+                "no product has sales to forecast: import orders and order lines"
+            )
+        model = self._model().fit(history[[ID, TIME, TARGET]])
+        forecast = model.predict(self.horizon, GRID)
+        self.forecast_ = forecast.set_index(ID).sort_index()
+        self.chosen_ = getattr(model, "chosen_", pd.DataFrame())
+        self.inactive_: dict[str, str] = dict(history.attrs.get("inactive", {}))
+        tail = history.groupby(ID, sort=False).tail(max(self.test_periods, 2 * self.horizon))
+        self.history_ = tail[[ID, TIME, TARGET]].set_index(ID).sort_index()
+        self.series_ = {str(s) for s in self.forecast_.index.unique()}
+        return self
+
+    # --- answers ------------------------------------------------------------------------------
+
+    def series_id(self, product_id: str, location: str | None = None) -> str:
+        """The series of a product at a location (default: the default location, or the
+        product's only series); NotFoundError naming why there is none."""
+        if not self.by_location:
+            key = product_id
+        else:
+            key = f"{product_id}@{location or DEFAULT_LOCATION}"
+            if location is None and key not in self.series_:
+                mine = sorted(s for s in self.series_ if s.split("@", 1)[0] == product_id)
+                key = mine[0] if len(mine) == 1 else key
+        if key in self.series_:
+            return key
+        reason = self.inactive_.get(key)
+        if reason:
+            raise NotFoundError(f"product {product_id!r} is not forecast: {reason}")
+        raise NotFoundError(f"no demand history for product {product_id!r} to forecast")
+
+    def forecast(
+        self,
+        product_id: str,
+        *,
+        location: str | None = None,
+        h: int = 28,
+        quantiles: Sequence[float] = (0.1, 0.5, 0.9),
+    ) -> pd.DataFrame:
+        """ds, mean and one column per quantile for the next `h` periods of one product."""
+        if not 1 <= h <= self.horizon:
+            raise ValueError(f"h must be within 1 and {self.horizon} periods, not {h}")
+        qs = check_quantiles(quantiles)
+        if qs[0] < GRID[0] or qs[-1] > GRID[-1]:
+            raise ValueError(f"quantiles must lie within {GRID[0]} and {GRID[-1]}, not {list(qs)}")
+        rows = self.forecast_.loc[[self.series_id(product_id, location)]].head(h)
+        grid = rows[[quantile_column(q) for q in GRID]].to_numpy(np.float64)
+        out = pd.DataFrame({TIME: rows[TIME].to_numpy(), "mean": rows["mean"].to_numpy()})
+        for q in qs:
+            out[quantile_column(q)] = [np.interp(q, GRID, row) for row in grid]
+        return out
+
+    def history(self, series: str) -> pd.DataFrame:
+        """The newest observed periods of a series (ds, y)."""
+        return self.history_.loc[[series]].reset_index(drop=True)
+
+    def quantile_paths(self, series: Sequence[str], h: int) -> tuple[np.ndarray, np.ndarray]:
+        """(GRID, values) of the first `h` periods of each series: values is series x h x grid,
+        the input lead-time demand distributions are built from."""
+        frame = self.forecast_.loc[list(series)]
+        values = frame[[quantile_column(q) for q in GRID]].to_numpy(np.float64)
+        counts = frame.groupby(level=0, sort=False).size()
+        if (counts < h).any():
+            raise ValueError(f"the stored forecast covers {self.horizon} periods, not {h}")
+        per = values.reshape(len(series), -1, len(GRID))[:, :h, :]
+        return np.asarray(GRID), per
+
+    # --- evaluation ---------------------------------------------------------------------------
+
+    def evaluate(self, shop: Shop, **_: Any) -> dict[str, Any]:
+        """Backtest the forecaster and seasonal naive on the newest `test_periods` periods
+        (`n_windows` rolling origins): MASE, RMSSE, WAPE, bias, pinball and coverage."""
+        history = demand_frame(shop, freq=self.freq, by_location=self.by_location)
+        if history.empty:
+            raise InsufficientDataError("no product has sales to forecast")
+        season = 7 if self.freq == "D" else 52
+        h = min(self.test_periods, self.horizon)
+        results: dict[str, Any] = {
+            "freq": self.freq,
+            "h": h,
+            "windows": self.n_windows,
+            "series": int(history[ID].nunique()),
+        }
+        models: dict[str, dict[str, float]] = {}
+        for name, make in (("shopmind", self._model), ("seasonal-naive", self._naive)):
+            run = backtest(
+                make(),
+                history[[ID, TIME, TARGET]],
+                h=h,
+                n_windows=self.n_windows,
+                quantiles=(0.1, 0.5, 0.9),
+                season=season,
+            )
+            models[name] = {k: round(float(v), 4) for k, v in run.metrics.items()}
+        results["models"] = models
+        return results
+
+    def _naive(self) -> Forecaster:
+        return LocalForecaster(freq=self.freq, models="SeasonalNaive")
