@@ -262,7 +262,9 @@ def status() -> None:
 def train(
     engines: Annotated[
         list[str] | None,
-        typer.Argument(help="Engines to train [default: all]: recommend, marketing"),
+        typer.Argument(
+            help="Engines to train [default: all]: recommend, marketing, forecast, inventory"
+        ),
     ] = None,
 ) -> None:
     """Train the engines on a snapshot of the store and save them as a new artifact version."""
@@ -290,13 +292,15 @@ def train(
 
 @app.command()
 def evaluate(
-    engine_name: Annotated[str, typer.Argument(metavar="ENGINE", help="recommend or marketing")],
+    engine_name: Annotated[
+        str, typer.Argument(metavar="ENGINE", help="recommend, marketing, forecast or inventory")
+    ],
     split: Annotated[
         str,
         typer.Option(
             help="recommend: temporal (the last 28 days are the test), random-user (75/25 per "
             "customer), stratified-item (75/25 per product) or leave-last-n (each customer's "
-            "last n). marketing always holds out the last window and half of the campaigns."
+            "last n). The other engines hold out the newest periods (and half the campaigns)."
         ),
     ] = "temporal",
     k: Annotated[int, typer.Option(min=1, max=100, help="Cut-off of the ranking metrics.")] = 10,
@@ -448,6 +452,47 @@ def campaign(
     if out is not None:
         plan.to_csv(out)
         console.print(f"{len(plan.contacts):,} contacts written to {out}")
+
+
+@app.command()
+def reorder(
+    service_level: Annotated[
+        float, typer.Option(min=0.5, max=0.999, help="Target cycle service level.")
+    ] = 0.95,
+    review_days: Annotated[float, typer.Option(min=0, help="Days until the next list.")] = 7.0,
+    out: Annotated[Path | None, typer.Option(help="Write the list to this CSV file.")] = None,
+) -> None:
+    """What to order today: products whose stock falls below their reorder point, with
+    quantities and reasons, from the trained forecast and inventory models."""
+    from shopmind.artifacts import Artifacts
+
+    loaded = Artifacts(_settings().artifacts_dir).load()
+    missing = [n for n in ("forecast", "inventory") if n not in loaded.models]
+    if missing:
+        raise typer.BadParameter(
+            f"no trained {' or '.join(missing)} model: run `shopmind train forecast inventory`"
+        )
+    with _steps("reorder list") as step:
+        step("lead-time demand from the quantile forecasts")
+        table = loaded.models["inventory"].reorder(
+            loaded.models["forecast"], service_level=service_level, review_days=review_days
+        )
+    shown = RichTable(title=f"{len(table):,} products to order (model version {loaded.version})")
+    for column in ("product_id", "location", "inventory_position", "reorder_point"):
+        shown.add_column(column.replace("_", " "), justify="left" if column[0] in "pl" else "right")
+    shown.add_column("order", justify="right")
+    for row in table.head(20).itertuples(index=False):
+        shown.add_row(
+            str(row.product_id),
+            str(row.location),
+            f"{row.inventory_position:,.0f}",
+            f"{row.reorder_point:,.1f}",
+            f"{row.order_quantity:,.0f}",
+        )
+    console.print(shown)
+    if out is not None:
+        table.to_csv(out, index=False)
+        console.print(f"{len(table):,} rows written to {out}")
 
 
 @app.command()

@@ -39,10 +39,17 @@ def _forecast() -> Engine:
     return ForecastEngine()
 
 
+def _inventory() -> Engine:
+    from shopmind.inventory.engine import InventoryEngine
+
+    return InventoryEngine()
+
+
 ENGINES: dict[str, Callable[[], Engine]] = {
     "recommend": _recommend,
     "marketing": _marketing,
     "forecast": _forecast,
+    "inventory": _inventory,
 }
 """Engine name -> a factory of an unfitted engine with default settings."""
 
