@@ -212,3 +212,22 @@ def test_marketing_train_evaluate_and_plan(run: Run, tmp_path: Path) -> None:
     assert (
         run("campaign", "--cost-per-contact", "0.1", "--discount", "2", "--margin", "0.5")[0] == 2
     )
+
+
+def test_forecast_and_inventory_from_the_command_line(run: Run, tmp_path: Path) -> None:
+    folder = tmp_path / "shop"
+    run("sample", "--out", str(folder), "--customers", "300", "--products", "40")
+    assert run("import", str(folder))[0] == 0
+    code, out, err = run("train", "forecast", "inventory")
+    assert code == 0, err
+    code, out, err = run("evaluate", "forecast", "--json")
+    assert code == 0, err
+    models = json.loads(out)["models"]
+    assert {"shopmind", "seasonal-naive"} <= set(models)
+    assert models["shopmind"]["pinball"] < models["seasonal-naive"]["pinball"]
+    listed = tmp_path / "reorder.csv"
+    code, out, err = run("reorder", "--service-level", "0.9", "--out", str(listed))
+    assert code == 0, err
+    header = listed.read_text().splitlines()[0]
+    assert header.startswith("product_id,location,on_hand") and header.endswith("reason")
+    assert run("reorder", "--service-level", "1.5")[0] == 2
