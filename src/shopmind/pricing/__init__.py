@@ -1,0 +1,1 @@
+"""Pricing: price elasticity of demand, demand curves and (elsewhere) price optimisation."""
