@@ -293,7 +293,10 @@ def train(
 @app.command()
 def evaluate(
     engine_name: Annotated[
-        str, typer.Argument(metavar="ENGINE", help="recommend, marketing, forecast or inventory")
+        str,
+        typer.Argument(
+            metavar="ENGINE", help="recommend, marketing, forecast, inventory or pricing"
+        ),
     ],
     split: Annotated[
         str,
@@ -341,6 +344,14 @@ def evaluate(
 
 
 def _print_evaluation(engine_name: str, results: dict[str, object]) -> None:
+    if not any(isinstance(value, dict) for value in results.values()):
+        table = RichTable(title=f"{engine_name} evaluation")
+        table.add_column("measure")
+        table.add_column("value", justify="right")
+        for key, value in results.items():
+            table.add_row(key.replace("_", " "), str(value))
+        console.print(table)
+        return
     title = ", ".join(
         f"{key} {value}" for key, value in results.items() if not isinstance(value, dict)
     )

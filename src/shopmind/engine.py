@@ -45,11 +45,18 @@ def _inventory() -> Engine:
     return InventoryEngine()
 
 
+def _pricing() -> Engine:
+    from shopmind.pricing.engine import PricingEngine
+
+    return PricingEngine()
+
+
 ENGINES: dict[str, Callable[[], Engine]] = {
     "recommend": _recommend,
     "marketing": _marketing,
     "forecast": _forecast,
     "inventory": _inventory,
+    "pricing": _pricing,
 }
 """Engine name -> a factory of an unfitted engine with default settings."""
 

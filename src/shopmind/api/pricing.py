@@ -1,0 +1,137 @@
+"""Pricing over HTTP: recommended prices within bounds, what-if, and price forecasts."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field, model_validator
+
+from shopmind.api.models import ModelHolder
+from shopmind.artifacts import Loaded
+from shopmind.errors import InvalidRequestError
+from shopmind.pricing.engine import PricingEngine
+from shopmind.pricing.optimize import Bounds
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["pricing"])
+
+ProductId = Annotated[str, Path(min_length=1, max_length=200)]
+
+
+class Recommendation(BaseModel):
+    model_version: str | None
+    recommendation: dict[str, Any] = Field(
+        description="recommended_price, change_pct, units/revenue/profit now and new with "
+        "intervals (_lo, _hi), binding constraint, sells_out, reason, elasticity and its source."
+    )
+
+
+class WhatIfRequest(BaseModel):
+    prices: dict[str, float] | None = Field(
+        None, description="Planned prices: product_id -> new price."
+    )
+    category: str | None = Field(None, description="Change every price of this category...")
+    change: float | None = Field(None, description="...by this share (0.05: 5% up).")
+
+    @model_validator(mode="after")
+    def one_kind(self) -> WhatIfRequest:
+        if (self.prices is None) == (self.category is None):
+            raise ValueError("give either prices or category with change")
+        if self.category is not None and self.change is None:
+            raise ValueError("a category what-if needs change")
+        return self
+
+
+class WhatIf(BaseModel):
+    model_version: str | None
+    products: list[dict[str, Any]]
+    total: dict[str, float]
+
+
+class PricePeriod(BaseModel):
+    ds: str
+    mean: float
+    quantiles: dict[str, float]
+
+
+class PriceForecast(BaseModel):
+    product_id: str
+    model_version: str | None
+    periods: list[PricePeriod]
+
+
+def _serving(request: Request) -> tuple[PricingEngine, Loaded]:
+    holder: ModelHolder = request.app.state.models
+    loaded = holder.serving("pricing")
+    return loaded.models["pricing"], loaded
+
+
+@router.get("/pricing/{product_id}/recommendation", response_model=Recommendation)
+async def recommendation(
+    request: Request,
+    product_id: ProductId,
+    min_margin: Annotated[float | None, Query(ge=0, lt=1, description="Share of price.")] = None,
+    max_change: Annotated[float | None, Query(gt=0, lt=1, description="Per step.")] = None,
+    min_price: Annotated[float | None, Query(gt=0)] = None,
+    max_price: Annotated[float | None, Query(gt=0)] = None,
+    endings: Annotated[str | None, Query(description="e.g. .99 or 0.49|0.99")] = None,
+    max_above_competitor: Annotated[float | None, Query(gt=-1)] = None,
+) -> Recommendation:
+    """The profit-maximising price within the bounds (the trained defaults when none are
+    given), what it is expected to change, with intervals, and why; contradictory bounds 422."""
+    engine, loaded = _serving(request)
+    asked = {
+        "min_margin": min_margin,
+        "max_change": max_change,
+        "min_price": min_price,
+        "max_price": max_price,
+        "endings": endings,
+        "max_above_competitor": max_above_competitor,
+    }
+    bounds = Bounds(**asked) if any(v is not None for v in asked.values()) else None  # type: ignore[arg-type]
+    answer = await run_in_threadpool(engine.recommendation, product_id, bounds)
+    return Recommendation(model_version=loaded.version, recommendation=answer)
+
+
+@router.post("/pricing/what-if", response_model=WhatIf)
+async def what_if(request: Request, body: WhatIfRequest) -> WhatIf:
+    """Planned prices (or a category-wide change) through the demand model: expected units,
+    revenue and profit per day now and then, per product and in total."""
+    engine, loaded = _serving(request)
+    if body.prices is not None:
+        frame = await run_in_threadpool(engine.what_if, body.prices)
+    else:
+        assert body.category is not None and body.change is not None
+        frame = await run_in_threadpool(engine.category_what_if, body.category, body.change)
+    totals = {
+        c: round(float(frame[c].sum()), 4) for c in ("delta_units", "delta_revenue", "delta_profit")
+    }
+    records = [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]
+    return WhatIf(model_version=loaded.version, products=records, total=totals)
+
+
+@router.get("/pricing/{product_id}/forecast", response_model=PriceForecast)
+async def price_forecast(
+    request: Request,
+    product_id: ProductId,
+    h: Annotated[int, Query(ge=1, le=52, description="Weeks ahead.")] = 8,
+) -> PriceForecast:
+    """The product's weekly price for the next `h` weeks with 80% and 95% intervals."""
+    engine, loaded = _serving(request)
+    try:
+        frame = await run_in_threadpool(engine.price_forecast, product_id, h)
+    except ValueError as error:
+        raise InvalidRequestError(str(error)) from None
+    quantiles = [c for c in frame.columns if c.startswith("q")]
+    periods = [
+        PricePeriod(
+            ds=row["ds"].date().isoformat(),
+            mean=float(row["mean"]),
+            quantiles={c[1:]: float(row[c]) for c in quantiles},
+        )
+        for row in frame.to_dict("records")
+    ]
+    return PriceForecast(product_id=product_id, model_version=loaded.version, periods=periods)
