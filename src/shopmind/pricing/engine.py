@@ -64,7 +64,7 @@ class PricingEngine:
             raise InsufficientDataError("no product has sales and prices to learn demand from")
         self.elasticities_ = estimates
         self.products_ = self._state(shop, estimates)
-        self.recommendations_ = self._recommend(self.products_, self.bounds)
+        self.recommendations_ = self.recommend_prices(self.products_, self.bounds)
         self.price_history_ = _weekly_prices(shop)
         return self
 
@@ -101,7 +101,7 @@ class PricingEngine:
         usable = state["elasticity"].notna() & (state["price"] > 0) & state["cost"].notna()
         return state[usable].rename_axis("product_id").reset_index()
 
-    def _recommend(self, products: pd.DataFrame, bounds: Bounds) -> pd.DataFrame:
+    def recommend_prices(self, products: pd.DataFrame, bounds: Bounds) -> pd.DataFrame:
         """All products at once; when the bounds contradict for some, those keep their price
         and their reason names the contradiction (the others are still optimised)."""
         try:
