@@ -7,24 +7,22 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from shopmind import engine
 from shopmind.api import create_app
 from shopmind.config import Settings
-from shopmind.data import sample
-from shopmind.data.importer import import_frames
 from shopmind.data.snapshot import Shop
-from shopmind.data.store import Store
+from tests.api.trained import trained_shop
 
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Shop]:
-    folder = tmp_path_factory.mktemp("shop")
-    settings = Settings(data_dir=folder)
-    store = Store(settings.store_url)
-    import_frames(store, sample.generate(6, n_customers=500, n_products=60, days=300).tables)
-    shop = Shop.from_store(store)
-    engine.save(engine.train(shop, ["forecast", "inventory"]), shop, settings.artifacts_dir)
-    store.close()
+    settings, shop, _ = trained_shop(
+        tmp_path_factory.mktemp("shop"),
+        ["forecast", "inventory"],
+        seed=6,
+        n_customers=500,
+        n_products=60,
+        days=300,
+    )
     return settings, shop
 
 

@@ -9,26 +9,25 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from shopmind import engine
 from shopmind.api import create_app
 from shopmind.config import Settings
-from shopmind.data import sample
-from shopmind.data.importer import import_frames
 from shopmind.data.snapshot import Shop
-from shopmind.data.store import Store
+from tests.api.trained import trained_shop
 
 OFFER = {"cost_per_contact": 0.1, "discount": 0.1, "margin": 0.5, "redemption": 0.6}
 
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Shop]:
-    folder = tmp_path_factory.mktemp("shop")
-    settings = Settings(data_dir=folder, api_keys="admin:a")
-    store = Store(settings.store_url)
-    import_frames(store, sample.generate(5, n_customers=800, n_products=200, days=300).tables)
-    shop = Shop.from_store(store)
-    engine.save(engine.train(shop), shop, settings.artifacts_dir)
-    store.close()
+    settings, shop, _ = trained_shop(
+        tmp_path_factory.mktemp("shop"),
+        ["recommend", "marketing"],
+        seed=5,
+        api_keys="admin:a",
+        n_customers=800,
+        n_products=200,
+        days=300,
+    )
     return settings, shop
 
 

@@ -12,10 +12,10 @@ from fastapi.testclient import TestClient
 from shopmind import engine
 from shopmind.api import create_app
 from shopmind.config import Settings
-from shopmind.data import sample
 from shopmind.data.importer import import_frames
 from shopmind.data.snapshot import Shop
 from shopmind.data.store import Store, sqlite_url
+from tests.api.trained import trained_shop
 
 WRITE = {"X-API-Key": "w"}
 ADMIN = {"X-API-Key": "a"}
@@ -23,14 +23,15 @@ ADMIN = {"X-API-Key": "a"}
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Shop]:
-    folder = tmp_path_factory.mktemp("shop")
-    settings = Settings(data_dir=folder, api_keys="write:w,admin:a")
-    store = Store(settings.store_url)
-    shop_data = sample.generate(3, n_customers=300, n_products=150, days=240)
-    import_frames(store, shop_data.tables)
-    shop = Shop.from_store(store)
-    engine.save(engine.train(shop), shop, settings.artifacts_dir)
-    store.close()
+    settings, shop, _ = trained_shop(
+        tmp_path_factory.mktemp("shop"),
+        ["recommend"],
+        seed=3,
+        api_keys="write:w,admin:a",
+        n_customers=300,
+        n_products=150,
+        days=240,
+    )
     return settings, shop
 
 
@@ -143,10 +144,10 @@ def test_reload_swaps_models_and_survives_a_broken_version(
     settings, shop = trained
     old = client.get("/version").json()["model_version"]
     assert client.post("/admin/reload", headers=WRITE).status_code == 403
-    new = engine.save(engine.train(shop), shop, settings.artifacts_dir)
+    new = engine.save(engine.train(shop, ["recommend"]), shop, settings.artifacts_dir)
     reloaded = client.post("/admin/reload", headers=ADMIN).json()
     assert reloaded["model_version"] == new != old
-    broken = engine.save(engine.train(shop), shop, settings.artifacts_dir)
+    broken = engine.save(engine.train(shop, ["recommend"]), shop, settings.artifacts_dir)
     (settings.artifacts_dir / broken / "recommend.pkl").write_bytes(b"not a model")
     failed = client.post("/admin/reload", headers=ADMIN)
     assert failed.status_code == 503
