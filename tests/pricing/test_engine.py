@@ -79,3 +79,18 @@ def test_category_what_if_and_price_forecast(fitted: PricingEngine) -> None:
     assert len(forecast) == 6
     assert (forecast["q0.025"] <= forecast["q0.975"]).all()
     assert isinstance(forecast["ds"].iloc[0], pd.Timestamp)
+
+
+def test_what_if_starts_from_the_demand_forecast(
+    fitted: PricingEngine, planted: sample.SampleShop
+) -> None:
+    from shopmind.forecast.engine import ForecastEngine
+
+    forecast = ForecastEngine(horizon=30).fit(Shop.from_frames(planted.tables))
+    product = next(
+        str(p) for p in fitted.products_["product_id"] if f"{p}@main" in forecast.series_
+    )
+    price = float(fitted.products_.set_index("product_id").loc[product, "price"])
+    row = fitted.what_if({product: price * 1.1}, forecast, horizon_days=14).iloc[0]
+    expected = forecast.forecast_.loc[[f"{product}@main"], "mean"].head(14).mean()
+    assert row["units_now"] == pytest.approx(expected)

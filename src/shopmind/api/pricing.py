@@ -35,6 +35,9 @@ class WhatIfRequest(BaseModel):
     )
     category: str | None = Field(None, description="Change every price of this category...")
     change: float | None = Field(None, description="...by this share (0.05: 5% up).")
+    horizon_days: int = Field(
+        28, ge=1, le=90, description="Days of the demand forecast the baseline averages."
+    )
 
     @model_validator(mode="after")
     def one_kind(self) -> WhatIfRequest:
@@ -98,14 +101,18 @@ async def recommendation(
 
 @router.post("/pricing/what-if", response_model=WhatIf)
 async def what_if(request: Request, body: WhatIfRequest) -> WhatIf:
-    """Planned prices (or a category-wide change) through the demand model: expected units,
-    revenue and profit per day now and then, per product and in total."""
+    """Planned prices (or a category-wide change) through the demand model, on top of the
+    forecast engine's baseline: expected units, revenue and profit per day now and then, per
+    product and in total."""
     engine, loaded = _serving(request)
+    forecast = loaded.models.get("forecast")  # the baseline, when a forecast engine is trained
     if body.prices is not None:
-        frame = await run_in_threadpool(engine.what_if, body.prices)
+        frame = await run_in_threadpool(engine.what_if, body.prices, forecast, body.horizon_days)
     else:
         assert body.category is not None and body.change is not None
-        frame = await run_in_threadpool(engine.category_what_if, body.category, body.change)
+        frame = await run_in_threadpool(
+            engine.category_what_if, body.category, body.change, forecast, body.horizon_days
+        )
     totals = {
         c: round(float(frame[c].sum()), 4) for c in ("delta_units", "delta_revenue", "delta_profit")
     }

@@ -23,6 +23,7 @@ from shopmind.data.schema import DEFAULT_LOCATION
 from shopmind.data.snapshot import Shop
 from shopmind.errors import InsufficientDataError, NotFoundError
 from shopmind.forecast.base import ID, TARGET, TIME
+from shopmind.forecast.engine import ForecastEngine
 from shopmind.forecast.series import demand_frame
 from shopmind.pricing.elasticity import estimate_elasticities
 from shopmind.pricing.optimize import (
@@ -162,10 +163,17 @@ class PricingEngine:
             **{str(k): _plain(v) for k, v in answer.items() if k != "product_id"},
         }
 
-    def what_if(self, prices: Mapping[str, float]) -> pd.DataFrame:
+    def what_if(
+        self,
+        prices: Mapping[str, float],
+        forecast: ForecastEngine | None = None,
+        horizon_days: int = 28,
+    ) -> pd.DataFrame:
         """Expected units, revenue and profit per day at the planned `prices` (product_id ->
         new price) against the current ones, with `level` intervals from the elasticity's
-        uncertainty (units, revenue and profit are monotone in it at fixed prices)."""
+        uncertainty (units, revenue and profit are monotone in it at fixed prices). With a
+        fitted `forecast` engine the baseline is its mean forecast over the next
+        `horizon_days` at today's price (seasonality and trend included), else recent sales."""
         if not prices:
             raise PricingError("a what-if needs at least one planned price")
         z = float(stats.norm.ppf(0.5 + self.level / 2))
@@ -176,7 +184,7 @@ class PricingEngine:
             if not (np.isfinite(new) and new > 0):
                 raise PricingError(f"the planned price of {product_id} must be positive")
             curve = ConstantElasticity(
-                float(row["units"]),
+                _baseline(row, forecast, horizon_days),
                 float(row["price"]),
                 float(row["elasticity"]),
                 float(row["elasticity_std"]),
@@ -212,7 +220,13 @@ class PricingEngine:
         frame["delta_profit"] = frame["profit_new"] - frame["profit_now"]
         return frame
 
-    def category_what_if(self, category: str, change: float) -> pd.DataFrame:
+    def category_what_if(
+        self,
+        category: str,
+        change: float,
+        forecast: ForecastEngine | None = None,
+        horizon_days: int = 28,
+    ) -> pd.DataFrame:
         """The what-if of changing every price of a category (prefix match) by `change`
         (0.05: 5% up)."""
         if not -0.9 < change < 10:
@@ -256,6 +270,19 @@ class PricingEngine:
             "price_changes": int((rec["recommended_price"] != rec["price"]).sum()),
             "expected_profit_change_per_day": round(float(rec["delta_profit"].sum()), 2),
         }
+
+
+def _baseline(row: pd.Series, forecast: ForecastEngine | None, horizon_days: int) -> float:
+    """Units per day at today's price: the forecast's mean over the horizon when there is one
+    for the product (its default location), else the recent average."""
+    if forecast is not None:
+        try:
+            series = forecast.series_id(str(row["product_id"]))
+        except NotFoundError:
+            return float(row["units"])
+        ahead = forecast.forecast_.loc[[series], "mean"].head(horizon_days)
+        return float(ahead.mean())
+    return float(row["units"])
 
 
 def _weekly_prices(shop: Shop) -> pd.DataFrame:
