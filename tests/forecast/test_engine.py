@@ -80,5 +80,5 @@ def test_evaluation_beats_seasonal_naive_on_pinball(fitted: ForecastEngine, shop
 def test_a_shop_without_sales_cannot_be_forecast() -> None:
     tables = sample.generate(4, n_customers=50, n_products=20, days=60).tables
     empty = {k: v for k, v in tables.items() if k not in ("orders", "order_lines", "campaigns")}
-    with pytest.raises(InsufficientDataError, match="no .*orders"):
+    with pytest.raises(InsufficientDataError, match=r"no .*orders"):
         ForecastEngine().fit(Shop.from_frames(empty))
