@@ -231,3 +231,18 @@ def test_forecast_and_inventory_from_the_command_line(run: Run, tmp_path: Path) 
     header = listed.read_text().splitlines()[0]
     assert header.startswith("product_id,location,on_hand") and header.endswith("reason")
     assert run("reorder", "--service-level", "1.5")[0] == 2
+
+
+def test_pricing_from_the_command_line(run: Run, tmp_path: Path) -> None:
+    folder = tmp_path / "shop"
+    run("sample", "--out", str(folder), "--customers", "400", "--products", "40")
+    assert run("import", str(folder))[0] == 0
+    code, _, err = run("train", "pricing")
+    assert code == 0, err
+    code, out, err = run("evaluate", "pricing", "--json")
+    assert code == 0, err
+    results = json.loads(out)
+    assert 0 < results["identified"] <= results["products"] == 40
+    code, out, err = run("evaluate", "pricing")
+    assert code == 0, err
+    assert "identified" in out and "median elasticity" in out
