@@ -5,11 +5,11 @@ weeks and 8 test weeks). Every system forecasts the quantiles 0.025, 0.1, 0.5, 0
 the 80% interval is [q0.1, q0.9], the 95% one [q0.025, q0.975]. shopmind's LocalForecaster,
 GlobalForecaster and their Ensemble against statsforecast's conformal intervals
 (ConformalIntervals(h=8, n_windows=2)) around SeasonalNaive(52), MSTL and CrostonOptimized
-(AutoETS is left out: see `_systems`), their native (model-based) intervals where they have them, and mlforecast's
-conformal intervals (PredictionIntervals(h=8, n_windows=2)) around its LightGBM. Issue 5's
-target: coverage within 3 points of nominal and a mean pinball loss below statsforecast's
-conformal intervals for the same models. Also draws a few example forecasts to
-results/forecast-walmart-examples.png.
+(AutoETS is left out: see `_systems`), their native (model-based) intervals where they have
+them, and mlforecast's conformal intervals (PredictionIntervals(h=8, n_windows=2)) around
+its LightGBM. Issue 5's target: coverage within 3 points of nominal and a mean pinball loss
+below statsforecast's conformal intervals for the same models. Also draws a few example
+forecasts to results/forecast-walmart-examples.png.
 """
 
 from __future__ import annotations
