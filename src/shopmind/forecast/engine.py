@@ -86,8 +86,6 @@ class ForecastEngine:
         self.forecast_ = forecast.set_index(ID).sort_index()
         self.chosen_ = getattr(model, "chosen_", pd.DataFrame())
         self.inactive_: dict[str, str] = dict(history.attrs.get("inactive", {}))
-        tail = history.groupby(ID, sort=False).tail(max(self.test_periods, 2 * self.horizon))
-        self.history_ = tail[[ID, TIME, TARGET]].set_index(ID).sort_index()
         self.series_ = {str(s) for s in self.forecast_.index.unique()}
         return self
 
@@ -130,21 +128,6 @@ class ForecastEngine:
         for q in qs:
             out[quantile_column(q)] = [np.interp(q, GRID, row) for row in grid]
         return out
-
-    def history(self, series: str) -> pd.DataFrame:
-        """The newest observed periods of a series (ds, y)."""
-        return self.history_.loc[[series]].reset_index(drop=True)
-
-    def quantile_paths(self, series: Sequence[str], h: int) -> tuple[np.ndarray, np.ndarray]:
-        """(GRID, values) of the first `h` periods of each series: values is series x h x grid,
-        the input lead-time demand distributions are built from."""
-        frame = self.forecast_.loc[list(series)]
-        values = frame[[quantile_column(q) for q in GRID]].to_numpy(np.float64)
-        counts = frame.groupby(level=0, sort=False).size()
-        if (counts < h).any():
-            raise ValueError(f"the stored forecast covers {self.horizon} periods, not {h}")
-        per = values.reshape(len(series), -1, len(GRID))[:, :h, :]
-        return np.asarray(GRID), per
 
     # --- evaluation ---------------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ which no effect can be learnt (one arm, no outcomes, no overlap between the arms
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any, Final, Self
 
@@ -285,7 +286,7 @@ def _times(a: FloatArray | None, b: FloatArray | None) -> FloatArray | None:
     return a * b
 
 
-class UpliftModel(BaseEstimator):  # type: ignore[misc]
+class UpliftModel(BaseEstimator, ABC):  # type: ignore[misc]
     """Common ground of the learners: input checks, the propensity model and its weights.
 
     Subclasses set their parameters in `__init__` (stored as given, scikit-learn style) and
@@ -354,14 +355,15 @@ class UpliftModel(BaseEstimator):  # type: ignore[misc]
         self._fit_effect(features, t, outcome, weight)
         return self
 
+    @abstractmethod
     def _fit_effect(
         self, X: FloatArray, t: FloatArray, y: FloatArray, weight: FloatArray | None
     ) -> None:
-        raise NotImplementedError
+        """Fit the learner's own models on checked arrays (propensity already set)."""
 
+    @abstractmethod
     def predict(self, X: ArrayLike) -> FloatArray:
         """Estimated uplift tau(x) = E[y | T=1, x] - E[y | T=0, x] of each customer."""
-        raise NotImplementedError
 
     # -- helpers for subclasses --------------------------------------------------------------
 
