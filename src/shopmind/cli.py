@@ -263,7 +263,8 @@ def train(
     engines: Annotated[
         list[str] | None,
         typer.Argument(
-            help="Engines to train [default: all]: recommend, marketing, forecast, inventory"
+            help="Engines to train [default: all]: recommend, marketing, forecast, inventory, "
+            "pricing, assistant"
         ),
     ] = None,
 ) -> None:
@@ -295,7 +296,8 @@ def evaluate(
     engine_name: Annotated[
         str,
         typer.Argument(
-            metavar="ENGINE", help="recommend, marketing, forecast, inventory or pricing"
+            metavar="ENGINE",
+            help="recommend, marketing, forecast, inventory, pricing or assistant",
         ),
     ],
     split: Annotated[
@@ -463,6 +465,65 @@ def campaign(
     if out is not None:
         plan.to_csv(out)
         console.print(f"{len(plan.contacts):,} contacts written to {out}")
+
+
+@app.command()
+def chat(
+    customer: Annotated[
+        str | None,
+        typer.Option(help="Chat as this signed-in customer [default: a visitor]."),
+    ] = None,
+    conversation: Annotated[
+        str | None, typer.Option(help="Continue this conversation id [default: a new one].")
+    ] = None,
+    details: Annotated[
+        bool, typer.Option("--details/--no-details", help="Show intent, confidence and sources.")
+    ] = True,
+) -> None:
+    """Talk to the shop's assistant in the terminal, with the trained models and the live store.
+    An empty line, /quit or Ctrl-D ends the chat."""
+    import uuid
+
+    from shopmind.artifacts import Artifacts
+    from shopmind.assistant.replies import Replies
+    from shopmind.assistant.repository import StoreConversations, StoreShop, StoreTickets
+
+    settings = _settings()
+    loaded = Artifacts(settings.artifacts_dir).load()
+    if "assistant" not in loaded.models:
+        raise typer.BadParameter("no trained assistant: run `shopmind train assistant`")
+    replies = Replies.from_file(settings.assistant_replies) if settings.assistant_replies else None
+    store = Store(settings.store_url)
+    conversation_id = conversation or f"cli-{uuid.uuid4().hex[:12]}"
+    assistant = loaded.models["assistant"].assistant(
+        StoreShop(store),
+        StoreTickets(store),
+        StoreConversations(store),
+        recommender=loaded.models.get("recommend"),
+        replies=replies,
+    )
+    who = f"customer {customer}" if customer else "a visitor"
+    console.print(f"Conversation {conversation_id} as {who}. An empty line ends it.", style="dim")
+    try:
+        while True:
+            try:
+                text = console.input("[bold]you>[/bold] ")
+            except EOFError:
+                break
+            if not text.strip() or text.strip() == "/quit":
+                break
+            answer = assistant.reply(conversation_id, text, customer_id=customer)
+            console.print(f"[bold green]assistant>[/bold green] {answer.text}", highlight=False)
+            if details:
+                sources = ", ".join(f"{s['type']} {s['id']}" for s in answer.sources) or "none"
+                console.print(
+                    f"  intent {answer.intent} ({answer.confidence:.2f}), sources: {sources}"
+                    + (f", ticket #{answer.ticket_id}" if answer.ticket_id else ""),
+                    style="dim",
+                    highlight=False,
+                )
+    finally:
+        store.close()
 
 
 @app.command()

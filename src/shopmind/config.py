@@ -34,6 +34,26 @@ class Settings(BaseSettings):
     )
     api_keys_file: Path | None = Field(None, description="A file with one 'scope:secret' a line.")
     max_request_bytes: int = Field(10 * 1024 * 1024, gt=0, description="Largest request body.")
+    assistant_examples: Path | None = Field(
+        None,
+        description="A CSV of the shop's own intent examples (text, intent[, language]), "
+        "learned on top of the shipped ones.",
+    )
+    assistant_replies: Path | None = Field(
+        None, description='A JSON file overriding reply templates: {"key": {"en": "..."}}.'
+    )
+    assistant_secret: str | None = Field(
+        None,
+        description="Signs customer tokens (POST /assistant/tokens); without it the "
+        "assistant serves visitors only, who identify orders by number and e-mail.",
+    )
+    assistant_llm_url: str | None = Field(
+        None,
+        description="Optional OpenAI-compatible server that rewords answers, "
+        "e.g. http://127.0.0.1:11434/v1; off by default.",
+    )
+    assistant_llm_model: str = Field("llama3.1", description="The model name to ask for.")
+    assistant_llm_key: str | None = Field(None, description="Bearer key for that server.")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
 

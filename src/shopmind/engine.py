@@ -51,12 +51,22 @@ def _pricing() -> Engine:
     return PricingEngine()
 
 
+def _assistant() -> Engine:
+    from shopmind.assistant.engine import AssistantEngine
+    from shopmind.assistant.examples import read_examples
+    from shopmind.config import Settings
+
+    path = Settings().assistant_examples
+    return AssistantEngine(read_examples(path) if path is not None else None)
+
+
 ENGINES: dict[str, Callable[[], Engine]] = {
     "recommend": _recommend,
     "marketing": _marketing,
     "forecast": _forecast,
     "inventory": _inventory,
     "pricing": _pricing,
+    "assistant": _assistant,
 }
 """Engine name -> a factory of an unfitted engine with default settings."""
 

@@ -13,6 +13,7 @@ from shopmind.api import create_app
 from shopmind.api.auth import KeyRing, Scope, digest
 from shopmind.config import Settings
 from shopmind.data.importer import import_frames
+from shopmind.data.schema import SCHEMA_VERSION
 from shopmind.data.store import Store
 from shopmind.errors import ConfigError
 
@@ -53,7 +54,11 @@ def assert_error(response: object, status: int, code: str) -> dict[str, object]:
 
 
 def test_health_version_and_docs(client: TestClient) -> None:
-    assert client.get("/health").json() == {"status": "ok", "store": "ok", "schema_version": 1}
+    assert client.get("/health").json() == {
+        "status": "ok",
+        "store": "ok",
+        "schema_version": SCHEMA_VERSION,
+    }
     version = client.get("/version").json()
     assert version["shopmind"] == "0.1.0"
     assert client.get("/openapi.json").json()["info"]["title"] == "shopmind"

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from threadpoolctl import threadpool_limits
 
 from shopmind import __version__
-from shopmind.api import data, forecast, inventory, marketing, pricing, recommend
+from shopmind.api import assistant, data, forecast, inventory, marketing, pricing, recommend
 from shopmind.api.auth import KeyRing, Scope, require
 from shopmind.api.errors import error_response, install_error_handlers
 from shopmind.api.limits import BodySizeLimit
@@ -118,4 +118,5 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(forecast.router)
     app.include_router(inventory.router)
     app.include_router(pricing.router)
+    app.include_router(assistant.router)
     return app

@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 # Bump when a table gains, loses or changes a column, and register a migration in store.py.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 DEFAULT_LOCATION = "main"
 CONTROL_ARM = "control"

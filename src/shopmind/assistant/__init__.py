@@ -1,0 +1,1 @@
+"""The customer-service assistant: intents, FAQ and product search, orders, hand-off."""
