@@ -21,11 +21,9 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
-from sklearn.pipeline import make_pipeline, make_union
 
+from _intent_peers import embedding_logistic, tfidf_logistic  # benchmarks/_intent_peers.py
 from shopmind.assistant.intents import IntentClassifier
 from shopmind.data.datasets import banking77
 from shopmind.embeddings import encode
@@ -39,17 +37,6 @@ PUBLISHED = [
     ("BERT-Large, fine-tuned (published)", 0.9366),
     ("USE+ConveRT (published)", 0.9336),
 ]
-
-
-def tfidf_logistic() -> Any:
-    """The TF-IDF peer: word 1-2 + char_wb 2-5 (sublinear tf), logistic regression C=10."""
-    return make_pipeline(
-        make_union(
-            TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True),
-            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
-        ),
-        LogisticRegression(C=10.0, max_iter=2000),
-    )
 
 
 def ece(proba: np.ndarray, truth: np.ndarray, classes: np.ndarray, bins: int = 10) -> float:
@@ -136,7 +123,7 @@ def run() -> dict[str, Any]:
     )
 
     t = time.perf_counter()
-    dense = LogisticRegression(C=10.0, max_iter=2000).fit(e_train, y_train)
+    dense = embedding_logistic().fit(e_train, y_train)
     fit_seconds = time.perf_counter() - t
     p50, p95 = latency(lambda text: dense.predict_proba(encode([text])), shuffled)
     row(

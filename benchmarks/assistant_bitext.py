@@ -16,28 +16,15 @@ import time
 from typing import Any
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import train_test_split
-from sklearn.pipeline import make_pipeline, make_union
 
+from _intent_peers import embedding_logistic, tfidf_logistic  # benchmarks/_intent_peers.py
 from shopmind.assistant.intents import IntentClassifier
 from shopmind.data.datasets import bitext_customer_support
 from shopmind.embeddings import encode
 
 TARGET_ACCURACY = 0.995
-
-
-def tfidf_logistic() -> Any:
-    """The TF-IDF peer: word 1-2 + char_wb 2-5 (sublinear tf), logistic regression C=10."""
-    return make_pipeline(
-        make_union(
-            TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True),
-            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
-        ),
-        LogisticRegression(C=10.0, max_iter=2000),
-    )
 
 
 def run() -> dict[str, Any]:
@@ -85,7 +72,7 @@ def run() -> dict[str, Any]:
         time.perf_counter() - t,
     )
     t = time.perf_counter()
-    dense = LogisticRegression(C=10.0, max_iter=2000).fit(e_train, y_train)
+    dense = embedding_logistic().fit(e_train, y_train)
     row(
         "scikit-learn: minilm embeddings + logistic regression",
         "peer",

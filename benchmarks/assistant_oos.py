@@ -22,12 +22,10 @@ import time
 from typing import Any
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
-from sklearn.pipeline import make_pipeline, make_union
 
+from _intent_peers import embedding_logistic, tfidf_logistic  # benchmarks/_intent_peers.py
 from shopmind.assistant.intents import IntentClassifier
 from shopmind.data.datasets import banking77
 from shopmind.embeddings import encode
@@ -49,17 +47,6 @@ HELD_OUT = (
 MAX_REJECTED = 0.01
 TARGET_RECALL = 0.80
 TARGET_DROP = 0.01
-
-
-def tfidf_logistic() -> Any:
-    """The TF-IDF peer: word 1-2 + char_wb 2-5 (sublinear tf), logistic regression C=10."""
-    return make_pipeline(
-        make_union(
-            TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True),
-            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
-        ),
-        LogisticRegression(C=10.0, max_iter=2000),
-    )
 
 
 def _threshold_from_oof(model: Any, x: Any, y: np.ndarray) -> float:
@@ -125,7 +112,7 @@ def run() -> dict[str, Any]:
         ("scikit-learn: tf-idf + logistic regression", tfidf_logistic(), x_train, x_test),
         (
             "scikit-learn: minilm embeddings + logistic regression",
-            LogisticRegression(C=10.0, max_iter=2000),
+            embedding_logistic(),
             e_train,
             e_test,
         ),

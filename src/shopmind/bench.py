@@ -41,6 +41,8 @@ def run(study: str) -> Path:
     spec = importlib.util.spec_from_file_location(f"shopmind_bench_{path.stem}", path)
     if spec is None or spec.loader is None:
         raise ConfigError(f"cannot load benchmark {path}")
+    if str(path.parent) not in sys.path:  # studies may share helpers: benchmarks/_*.py
+        sys.path.insert(0, str(path.parent))
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses and pickling look the module up by name
     spec.loader.exec_module(module)

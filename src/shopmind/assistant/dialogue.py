@@ -108,6 +108,9 @@ class _Turn:
     actions: list[dict[str, Any]] = field(default_factory=list)
     sources: list[dict[str, Any]] = field(default_factory=list)
     ticket_id: int | None = None
+    conversation_id: str = ""
+    customer_id: str | None = None
+    """The signed-in customer, None for a visitor."""
 
 
 class Assistant:
@@ -154,8 +157,9 @@ class Assistant:
         for email in slots.emails(text):
             state.email = email
         turn = self._understand(state, text)
+        turn.conversation_id, turn.customer_id = conversation_id, customer_id
         state.turns.append(_entry("customer", text, turn.intent, turn.confidence))
-        self._act(state, turn, text, customer_id, conversation_id)
+        self._act(state, turn, text)
         answer = " ".join(turn.texts)
         if self.rephraser is not None:
             answer = self.rephraser(answer, state.language)
@@ -205,26 +209,19 @@ class Assistant:
             return _Turn(state.topic, 1.0)  # "O000123" on its own, or "no, O000124"
         return _Turn(intent, confidence)
 
-    def _act(
-        self,
-        state: _State,
-        turn: _Turn,
-        text: str,
-        customer_id: str | None,
-        conversation_id: str,
-    ) -> None:
+    def _act(self, state: _State, turn: _Turn, text: str) -> None:
         intent = turn.intent
         awaiting, state.awaiting = state.awaiting, None
         if intent != OUT_OF_SCOPE:
             state.misses = 0
         if intent == "human_agent":
-            self._handoff(state, turn, customer_id, conversation_id, "customer asked for a person")
+            self._handoff(state, turn, "customer asked for a person")
         elif intent == "complaint":
-            self._handoff(state, turn, customer_id, conversation_id, "complaint", key="complaint")
+            self._handoff(state, turn, "complaint", key="complaint")
         elif intent in ("affirm", "deny"):
-            self._confirmation(state, turn, text, awaiting, customer_id, conversation_id)
+            self._confirmation(state, turn, text, awaiting)
         elif intent in ORDER_INTENTS:
-            self._order_intent(state, turn, text, customer_id, conversation_id)
+            self._order_intent(state, turn, text)
         elif intent in FAQ_INTENTS:
             self._faq(state, turn, text)
         elif intent == "product_search":
@@ -232,29 +229,22 @@ class Assistant:
         elif intent == "stock_check":
             self._stock(state, turn, text)
         elif intent == "recommendation":
-            self._recommend(state, turn, text, customer_id)
+            self._recommend(state, turn, text)
         elif intent in ("greeting", "thanks", "goodbye"):
             self._say(state, turn, intent)
         else:
-            self._not_understood(state, turn, text, customer_id, conversation_id)
+            self._not_understood(state, turn, text)
 
     # --- orders -------------------------------------------------------------------------------
 
-    def _order_intent(
-        self,
-        state: _State,
-        turn: _Turn,
-        text: str,
-        customer_id: str | None,
-        conversation_id: str,
-    ) -> None:
+    def _order_intent(self, state: _State, turn: _Turn, text: str) -> None:
         state.topic = turn.intent
         numbers = slots.order_numbers(text)
         if numbers:
             state.order_id = self._spelling(numbers[0])
-            state.candidates = [state.order_id] if customer_id is None else state.candidates
-        elif customer_id is not None and not self._fits(state, turn.intent):
-            self._pick_own_order(state, turn, customer_id)
+            state.candidates = [state.order_id] if turn.customer_id is None else state.candidates
+        elif turn.customer_id is not None and not self._fits(state, turn.intent):
+            self._pick_own_order(state, turn)
             if state.order_id is None:
                 return
         if state.order_id is None:
@@ -262,9 +252,9 @@ class Assistant:
                 self._faq(state, turn, text, quiet=True)
             self._ask(state, turn, "order")
             return
-        order = self._authorised(state, turn, customer_id)
+        order = self._authorised(state, turn)
         if order is not None:
-            self._on_order(state, turn, order, customer_id, conversation_id)
+            self._on_order(state, turn, order)
 
     def _spelling(self, number: str) -> str:
         """Order numbers are matched as typed, else in capitals ("o000123" -> "O000123")."""
@@ -289,8 +279,9 @@ class Assistant:
         order = self.shop.order(state.order_id) if wanted else None
         return not wanted or order is None or order.status in wanted
 
-    def _pick_own_order(self, state: _State, turn: _Turn, customer_id: str) -> None:
-        orders = self.shop.orders_of(customer_id, limit=5)
+    def _pick_own_order(self, state: _State, turn: _Turn) -> None:
+        assert turn.customer_id is not None
+        orders = self.shop.orders_of(turn.customer_id, limit=5)
         turn.actions.append({"type": "list_orders", "count": len(orders)})
         if not orders:
             turn.texts.append(self.replies.render("no_orders", state.language))
@@ -302,7 +293,7 @@ class Assistant:
         state.candidates = [o.order_id for o in orders]
         state.order_id = best.order_id
 
-    def _authorised(self, state: _State, turn: _Turn, customer_id: str | None) -> Order | None:
+    def _authorised(self, state: _State, turn: _Turn) -> Order | None:
         """The order in focus if this customer may see it; otherwise asks for the e-mail or
         answers exactly as for an order that does not exist."""
         order_id = state.order_id
@@ -313,8 +304,8 @@ class Assistant:
             return None
         order = self.shop.order(order_id)
         owner = None if order is None else order.customer_id
-        allowed = owner is not None and (owner == customer_id or order_id in state.verified)
-        if not allowed and customer_id is None and state.email is None:
+        allowed = owner is not None and (owner == turn.customer_id or order_id in state.verified)
+        if not allowed and turn.customer_id is None and state.email is None:
             self._ask(state, turn, "email")
             return None
         if not allowed and order is not None and state.email is not None:
@@ -325,7 +316,7 @@ class Assistant:
         turn.actions.append({"type": "order_lookup", "order_id": order_id, "found": allowed})
         if not allowed:
             state.failed_lookups += 1
-            if customer_id is None:  # the next e-mail (or another number) is tried on this
+            if turn.customer_id is None:  # the next e-mail (or another number) is tried on this
                 state.email, state.awaiting = None, "email"
             else:
                 state.order_id = None
@@ -336,21 +327,14 @@ class Assistant:
         turn.sources.append({"type": "order", "id": order_id})
         return order
 
-    def _on_order(
-        self,
-        state: _State,
-        turn: _Turn,
-        order: Order,
-        customer_id: str | None,
-        conversation_id: str,
-    ) -> None:
+    def _on_order(self, state: _State, turn: _Turn, order: Order) -> None:
         fields = self._order_fields(order, state.language)
         lang = state.language
         status = order.status
         if turn.intent == "order_status":
             turn.texts.append(self.replies.render(f"status_{status}", lang, **fields))
             others = [c for c in state.candidates if c != order.order_id]
-            if others and customer_id is not None:
+            if others and turn.customer_id is not None:
                 turn.texts.append(
                     self.replies.render("other_orders", lang, orders=", ".join(others[:4]))
                 )
@@ -364,7 +348,7 @@ class Assistant:
                 turn.texts.append(self.replies.render("cancel_not_possible", lang, **fields))
         elif turn.intent == "change_address":
             if self.policy.can_cancel(order):
-                ticket = self._ticket(state, turn, customer_id, conversation_id, "address change")
+                ticket = self._ticket(state, turn, "address change")
                 fields["ticket_id"] = ticket
                 turn.texts.append(self.replies.render("address_ticket", lang, **fields))
             else:
@@ -413,24 +397,16 @@ class Assistant:
             "refund_days": self.policy.refund_days,
         }
 
-    def _confirmation(
-        self,
-        state: _State,
-        turn: _Turn,
-        text: str,
-        awaiting: str | None,
-        customer_id: str | None,
-        conversation_id: str,
-    ) -> None:
+    def _confirmation(self, state: _State, turn: _Turn, text: str, awaiting: str | None) -> None:
         lang = state.language
         if turn.intent == "deny" and slots.means_other(text) and state.topic in ORDER_INTENTS:
             others = [c for c in state.candidates if c != state.order_id]
-            if len(others) >= 1 and (len(others) == 1 or customer_id is not None):
+            if len(others) >= 1 and (len(others) == 1 or turn.customer_id is not None):
                 state.order_id = others[0]
                 turn.intent = state.topic or turn.intent
-                order = self._authorised(state, turn, customer_id)
+                order = self._authorised(state, turn)
                 if order is not None:
-                    self._on_order(state, turn, order, customer_id, conversation_id)
+                    self._on_order(state, turn, order)
                 return
             state.order_id = None
             self._ask(state, turn, "order")
@@ -446,7 +422,7 @@ class Assistant:
                 turn.texts.append(self.replies.render("cancel_kept", lang, **fields))
             return
         if awaiting == "handoff_offer" and turn.intent == "affirm":
-            self._handoff(state, turn, customer_id, conversation_id, "customer accepted a person")
+            self._handoff(state, turn, "customer accepted a person")
             return
         key = "affirm_idle" if turn.intent == "affirm" else "deny_idle"
         turn.texts.append(self.replies.render(key, lang))
@@ -506,11 +482,11 @@ class Assistant:
         else:
             turn.texts.append(self.replies.render("out_of_stock", state.language, title=title))
 
-    def _recommend(self, state: _State, turn: _Turn, text: str, customer_id: str | None) -> None:
+    def _recommend(self, state: _State, turn: _Turn, text: str) -> None:
         if self.recommender is None:
             self._search(state, turn, text)
             return
-        recommendation = self.recommender.recommend(customer_id, k=3)
+        recommendation = self.recommender.recommend(turn.customer_id, k=3)
         turn.actions.append({"type": "recommend", "strategy": recommendation.strategy})
         if not recommendation.items:
             turn.texts.append(self.replies.render("products_none", state.language))
@@ -526,14 +502,7 @@ class Assistant:
     def _label(self, title: str, price: float | None) -> str:
         return title if price is None else f"{title} ({self.policy.money(price)})"
 
-    def _not_understood(
-        self,
-        state: _State,
-        turn: _Turn,
-        text: str,
-        customer_id: str | None,
-        conversation_id: str,
-    ) -> None:
+    def _not_understood(self, state: _State, turn: _Turn, text: str) -> None:
         if self._faq(state, turn, text, quiet=True):
             state.misses = 0
             return
@@ -544,7 +513,7 @@ class Assistant:
             return
         state.misses += 1
         if state.misses >= self.policy.handoff_after:
-            self._handoff(state, turn, customer_id, conversation_id, "not understood")
+            self._handoff(state, turn, "not understood")
             state.misses = 0
         else:
             turn.texts.append(self.replies.render("rephrase", state.language))
@@ -562,33 +531,26 @@ class Assistant:
         self,
         state: _State,
         turn: _Turn,
-        customer_id: str | None,
-        conversation_id: str,
         reason: str,
         *,
         key: str = "handoff",
     ) -> None:
-        ticket_id = self._ticket(state, turn, customer_id, conversation_id, reason)
+        ticket_id = self._ticket(state, turn, reason)
         turn.texts.append(self.replies.render(key, state.language, ticket_id=ticket_id))
 
-    def _ticket(
-        self,
-        state: _State,
-        turn: _Turn,
-        customer_id: str | None,
-        conversation_id: str,
-        reason: str,
-    ) -> int:
+    def _ticket(self, state: _State, turn: _Turn, reason: str) -> int:
         understood = {
             "intent": turn.intent,
             "topic": state.topic,
-            "order_id": state.order_id if state.order_id in state.verified or customer_id else None,
+            "order_id": state.order_id
+            if state.order_id in state.verified or turn.customer_id
+            else None,
             "language": state.language,
-            "signed_in": customer_id is not None,
+            "signed_in": turn.customer_id is not None,
         }
         ticket = self.tickets.open(
-            conversation_id,
-            customer_id=customer_id,
+            turn.conversation_id,
+            customer_id=turn.customer_id,
             reason=reason,
             intent=turn.intent,
             understood=understood,
