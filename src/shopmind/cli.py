@@ -608,8 +608,10 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> None:
     address = host or settings.host
     number = port or settings.port
     console.print(
-        f"shopmind {__version__} serving on http://{address}:{number} "
-        f"(API docs: http://{address}:{number}/docs)"
+        f"shopmind {__version__} serving on http://{address}:{number}\n"
+        f"  dashboard: [bold]http://{address}:{number}/dashboard[/bold]\n"
+        f"  API docs:  http://{address}:{number}/docs",
+        highlight=False,
     )
     uvicorn.run(create_app(settings), host=address, port=number, log_level="info")
 

@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     )
     assistant_llm_model: str = Field("llama3.1", description="The model name to ask for.")
     assistant_llm_key: str | None = Field(None, description="Bearer key for that server.")
+    chat_origins: str = Field(
+        "*",
+        description="Comma-separated origins (https://shop.example) whose pages may embed the "
+        "chat widget; * for any. Only the assistant's message endpoint is shared this way.",
+    )
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
 

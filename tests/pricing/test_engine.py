@@ -94,3 +94,6 @@ def test_what_if_starts_from_the_demand_forecast(
     row = fitted.what_if({product: price * 1.1}, forecast, horizon_days=14).iloc[0]
     expected = forecast.forecast_.loc[[f"{product}@main"], "mean"].head(14).mean()
     assert row["units_now"] == pytest.approx(expected)
+    category = str(fitted.products_.set_index("product_id").loc[product, "category"])
+    whole = fitted.category_what_if(category, 0.1, forecast, horizon_days=14)
+    assert whole.set_index("product_id").loc[product, "units_now"] == pytest.approx(expected)

@@ -9,11 +9,22 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.middleware.cors import CORSMiddleware
 from pydantic import BaseModel
 from threadpoolctl import threadpool_limits
 
 from shopmind import __version__
-from shopmind.api import assistant, data, forecast, inventory, marketing, pricing, recommend
+from shopmind.api import (
+    assistant,
+    dashboard,
+    data,
+    forecast,
+    inventory,
+    marketing,
+    overview,
+    pricing,
+    recommend,
+)
 from shopmind.api.auth import KeyRing, Scope, require
 from shopmind.api.errors import error_response, install_error_handlers
 from shopmind.api.limits import BodySizeLimit
@@ -82,6 +93,15 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         app.state.store = store
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    # The chat widget runs on the shop's own pages: other origins may post messages, and only
+    # messages (no cookies, no API-key header), so keyed endpoints stay out of their reach.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=[o.strip() for o in settings.chat_origins.split(",") if o.strip()],
+        allow_methods=["POST"],
+        allow_headers=["Content-Type"],
+        allow_credentials=False,
+    )
 
     @app.get("/health", response_model=Health, tags=["service"])
     async def health(request: Request) -> Health | object:
@@ -119,4 +139,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(inventory.router)
     app.include_router(pricing.router)
     app.include_router(assistant.router)
+    app.include_router(overview.router)
+    app.include_router(dashboard.router)
+    app.mount("/static", dashboard.static_files(), name="static")
     return app

@@ -33,6 +33,35 @@ class Forecast(BaseModel):
     periods: list[Period]
 
 
+class Forecastable(BaseModel):
+    product_id: str
+    location: str | None
+    series: str
+    model: str | None
+    demand_class: str | None
+    expected: float = Field(description="Expected demand over the next `h` periods.")
+
+
+class ForecastList(BaseModel):
+    model_version: str | None
+    freq: str
+    h: int
+    products: list[Forecastable]
+
+
+class Observed(BaseModel):
+    ds: str = Field(description="Start of the period (ISO date).")
+    y: float = Field(description="Units sold.")
+
+
+class History(BaseModel):
+    product_id: str
+    series: str
+    freq: str
+    model_version: str | None
+    periods: list[Observed]
+
+
 def _quantiles(text: str) -> list[float]:
     try:
         return [float(part) for part in text.split(",") if part.strip()]
@@ -82,4 +111,60 @@ async def forecast(
         demand_class=None if chosen is None else str(chosen["demand_class"]),
         model_version=loaded.version,
         periods=periods,
+    )
+
+
+def _text(value: object) -> str | None:
+    return None if value is None or value != value or value == "nan" else str(value)
+
+
+@router.get("/forecast", response_model=ForecastList)
+async def forecastable(
+    request: Request,
+    h: Annotated[int, Query(ge=1, le=365, description="Periods the total covers.")] = 28,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+) -> ForecastList:
+    """The forecast products (series), those expected to sell most over the next `h` periods
+    first, with the model chosen for each."""
+    holder: ModelHolder = request.app.state.models
+    loaded = holder.serving("forecast")
+    engine: ForecastEngine = loaded.models["forecast"]
+    frame = engine.summary(h).head(limit)
+    products = [
+        Forecastable(
+            product_id=str(row["product_id"]),
+            location=_text(row["location"]),
+            series=str(row["series"]),
+            model=_text(row["model"]),
+            demand_class=_text(row["demand_class"]),
+            expected=float(row["expected"]),
+        )
+        for row in frame.to_dict("records")
+    ]
+    return ForecastList(model_version=loaded.version, freq=engine.freq, h=h, products=products)
+
+
+@router.get("/forecast/{product_id}/history", response_model=History)
+async def history(
+    request: Request,
+    product_id: Annotated[str, Path(min_length=1, max_length=200)],
+    periods: Annotated[int, Query(ge=1, le=366, description="Newest periods.")] = 90,
+    location: Annotated[str | None, Query(max_length=200)] = None,
+) -> History:
+    """The product's recent demand, the series its forecast continues; 404 as the forecast."""
+    holder: ModelHolder = request.app.state.models
+    loaded = holder.serving("forecast")
+    engine: ForecastEngine = loaded.models["forecast"]
+    inventory = loaded.models.get("inventory")  # older artifacts: its daily history
+    fallback = getattr(inventory, "history_", None) if engine.freq == "D" else None
+    frame = engine.history(product_id, location=location, periods=periods, fallback=fallback)
+    return History(
+        product_id=product_id,
+        series=engine.series_id(product_id, location),
+        freq=engine.freq,
+        model_version=loaded.version,
+        periods=[
+            Observed(ds=ds.date().isoformat(), y=float(y))
+            for ds, y in frame.itertuples(index=False)
+        ],
     )

@@ -1,4 +1,5 @@
-"""Marketing over HTTP: a customer's profile, the segments, and budgeted campaign plans."""
+"""Marketing over HTTP: a customer's profile, the segments, lifetime values, the uplift model's
+hold-out curves, and budgeted campaign plans."""
 
 from __future__ import annotations
 
@@ -185,3 +186,50 @@ async def plan(
     return Plan.model_validate(
         {"model_version": loaded.version, "customers": contacts, **result.summary()}
     )
+
+
+class ClvDistribution(BaseModel):
+    model_version: str | None
+    horizon_days: int
+    customers: int = Field(description="Every customer the model scored.")
+    missing: int = Field(description="Customers without a lifetime value (no purchases).")
+    edges: list[float] = Field(description="bins + 1 bin edges; the last bin is open above.")
+    counts: list[int] = Field(description="Customers per bin; they sum to customers - missing.")
+    mean: float | None
+    median: float | None
+    total: float | None
+    max: float | None
+
+
+class UpliftCurves(BaseModel):
+    model_version: str | None
+    examples: int = Field(description="Past campaign contacts the curves are measured on.")
+    treated: int
+    randomized: bool
+    qini_coefficient: float
+    x: list[float] = Field(description="Share of customers targeted, best predicted first.")
+    qini: list[float] = Field(description="Incremental responders among them (Qini curve).")
+    perfect_qini: list[float]
+    uplift: list[float] = Field(description="The uplift curve at the same shares.")
+    random_end: float = Field(description="Random targeting: a line from (0, 0) to (1, this).")
+
+
+@router.get("/marketing/clv-distribution", response_model=ClvDistribution)
+async def clv_distribution(
+    request: Request,
+    bins: Annotated[int, Query(ge=1, le=100, description="Number of bins.")] = 20,
+) -> ClvDistribution:
+    """Histogram of the customers' lifetime values (expected profit over the value horizon)."""
+    engine, loaded = _serving(request)
+    return ClvDistribution(model_version=loaded.version, **engine.clv_distribution(bins))
+
+
+@router.get("/marketing/uplift-curves", response_model=UpliftCurves)
+async def uplift_curves(
+    request: Request,
+    points: Annotated[int, Query(ge=2, le=500, description="Points per curve.")] = 51,
+) -> UpliftCurves:
+    """Qini and uplift curves of the uplift model on past campaign contacts, each scored by
+    models that did not see it (out-of-bag); 422 when the shop had no usable campaign."""
+    engine, loaded = _serving(request)
+    return UpliftCurves(model_version=loaded.version, **engine.uplift_curves(points))

@@ -36,6 +36,11 @@ class ModelHolder:
             log.warning("%s", exc)
 
     @property
+    def current(self) -> Loaded | None:
+        """The version being served, or None before any was loaded."""
+        return self._loaded
+
+    @property
     def version(self) -> str | None:
         loaded = self._loaded
         return loaded.version if loaded else None

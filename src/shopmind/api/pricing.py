@@ -66,10 +66,98 @@ class PriceForecast(BaseModel):
     periods: list[PricePeriod]
 
 
+class PricedProduct(BaseModel):
+    product_id: str
+    category: str | None
+    units: float = Field(description="Units sold per day recently.")
+    price: float
+    cost: float
+    recommended_price: float | None
+    change_pct: float | None
+    delta_profit: float | None = Field(description="Expected profit change per day.")
+    binding: str | None
+    elasticity_source: str
+
+
+class PricedProducts(BaseModel):
+    model_version: str | None
+    products: list[PricedProduct]
+
+
+class Curve(BaseModel):
+    model_version: str | None
+    product_id: str
+    price: float = Field(description="The current price.")
+    cost: float
+    recommended_price: float
+    lower: float = Field(description="The lowest price the bounds allow.")
+    upper: float = Field(description="The highest price the bounds allow.")
+    binding: str
+    reason: str
+    elasticity: float
+    elasticity_std: float
+    level: float = Field(description="The level of the _lo/_hi intervals.")
+    prices: list[float]
+    units: list[float] = Field(description="Expected units per day at each price.")
+    units_lo: list[float]
+    units_hi: list[float]
+    revenue: list[float]
+    profit: list[float] = Field(description="Expected profit per day at each price.")
+    profit_lo: list[float]
+    profit_hi: list[float]
+
+
 def _serving(request: Request) -> tuple[PricingEngine, Loaded]:
     holder: ModelHolder = request.app.state.models
     loaded = holder.serving("pricing")
     return loaded.models["pricing"], loaded
+
+
+def _bounds(asked: dict[str, Any]) -> Bounds | None:
+    """The bounds asked for, or None (the trained defaults) when none is given."""
+    return Bounds(**asked) if any(v is not None for v in asked.values()) else None
+
+
+@router.get("/pricing/products", response_model=PricedProducts)
+async def priced_products(request: Request) -> PricedProducts:
+    """Every product with a demand model, best sellers first: its recent units per day,
+    price, cost and recommended price (under the trained bounds), the expected profit change
+    per day and the binding constraint."""
+    engine, loaded = _serving(request)
+    frame = engine.overview()
+    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    return PricedProducts(
+        model_version=loaded.version,
+        products=[PricedProduct(**{str(k): v for k, v in row.items()}) for row in records],
+    )
+
+
+@router.get("/pricing/{product_id}/curve", response_model=Curve)
+async def curve(
+    request: Request,
+    product_id: ProductId,
+    points: Annotated[int, Query(ge=2, le=500, description="Prices on the grid.")] = 40,
+    min_margin: Annotated[float | None, Query(ge=0, lt=1, description="Share of price.")] = None,
+    max_change: Annotated[float | None, Query(gt=0, lt=1, description="Per step.")] = None,
+    min_price: Annotated[float | None, Query(gt=0)] = None,
+    max_price: Annotated[float | None, Query(gt=0)] = None,
+    endings: Annotated[str | None, Query(description="e.g. .99 or 0.49|0.99")] = None,
+) -> Curve:
+    """The product's demand and profit curves over its search range (0.5x to 2x the current
+    price), with intervals, the recommended price and the lowest and highest allowed price
+    under the bounds (the trained defaults when none are given)."""
+    engine, loaded = _serving(request)
+    bounds = _bounds(
+        {
+            "min_margin": min_margin,
+            "max_change": max_change,
+            "min_price": min_price,
+            "max_price": max_price,
+            "endings": endings,
+        }
+    )
+    answer = await run_in_threadpool(engine.curve, product_id, points, bounds)
+    return Curve(model_version=loaded.version, **answer)
 
 
 @router.get("/pricing/{product_id}/recommendation", response_model=Recommendation)
@@ -94,7 +182,7 @@ async def recommendation(
         "endings": endings,
         "max_above_competitor": max_above_competitor,
     }
-    bounds = Bounds(**asked) if any(v is not None for v in asked.values()) else None  # type: ignore[arg-type]
+    bounds = _bounds(asked)
     answer = await run_in_threadpool(engine.recommendation, product_id, bounds)
     return Recommendation(model_version=loaded.version, recommendation=answer)
 

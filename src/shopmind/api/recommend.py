@@ -1,15 +1,21 @@
-"""Recommendations over HTTP: personal, similar, bought-together, trending."""
+"""Recommendations over HTTP: personal, similar, bought-together, trending; and the customers
+to try them on (the most frequent buyers, a customer's purchase history)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
+from shopmind.api.auth import Scope, require
 from shopmind.api.models import ModelHolder
 from shopmind.artifacts import Loaded
 from shopmind.data.store import Store
+from shopmind.errors import NotFoundError
 from shopmind.recommend.engine import RecommendEngine, Scored
 from shopmind.recommend.rules import Rules
 
@@ -142,3 +148,114 @@ async def trending(request: Request, rules: Rule, k: K = 10) -> ItemList:
     engine, loaded = _serving(request)
     frame = engine.trending(k, rules=rules)
     return ItemList(product_id=None, model_version=loaded.version, items=_items(frame))
+
+
+class CustomerSummary(BaseModel):
+    customer_id: str
+    orders: int
+    last_order_at: datetime | None
+
+
+class Customers(BaseModel):
+    customers: list[CustomerSummary]
+
+
+class Bought(BaseModel):
+    product_id: str
+    title: str | None
+    times: int
+    quantity: float
+    last_bought_at: datetime
+
+
+class History(BaseModel):
+    customer_id: str
+    products: int
+    items: list[Bought]
+
+
+def _busiest(store: Store, limit: int) -> list[CustomerSummary]:
+    orders = store.table("orders")
+    count = sa.func.count(orders.c.order_id)
+    query = (
+        sa.select(orders.c.customer_id, count, sa.func.max(orders.c.ordered_at))
+        .where(orders.c.status != "cancelled")
+        .group_by(orders.c.customer_id)
+        .order_by(count.desc(), orders.c.customer_id)
+        .limit(limit)
+    )
+    with store.engine.connect() as conn:
+        return [
+            CustomerSummary(customer_id=str(c), orders=int(n), last_order_at=last)
+            for c, n, last in conn.execute(query)
+        ]
+
+
+def _history(store: Store, customer_id: str, limit: int) -> History:
+    """The products a customer bought (cancelled orders left out), most recent first."""
+    customers, orders = store.table("customers"), store.table("orders")
+    lines, products = store.table("order_lines"), store.table("products")
+    last = sa.func.max(orders.c.ordered_at)
+    query = (
+        sa.select(
+            lines.c.product_id,
+            sa.func.max(products.c.title),
+            sa.func.count(sa.distinct(orders.c.order_id)),
+            sa.func.sum(lines.c.quantity),
+            last,
+        )
+        .select_from(
+            lines.join(orders, lines.c.order_id == orders.c.order_id).outerjoin(
+                products, lines.c.product_id == products.c.product_id
+            )
+        )
+        .where(orders.c.customer_id == customer_id, orders.c.status != "cancelled")
+        .group_by(lines.c.product_id)
+    )
+    with store.engine.connect() as conn:
+        known = conn.execute(
+            sa.select(customers.c.customer_id).where(customers.c.customer_id == customer_id)
+        ).first()
+        if known is None:
+            raise NotFoundError(f"unknown customer {customer_id!r}")
+        total = conn.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
+        rows = conn.execute(query.order_by(last.desc(), lines.c.product_id).limit(limit)).all()
+    items = [
+        Bought(product_id=str(p), title=t, times=int(n), quantity=float(q or 0), last_bought_at=at)
+        for p, t, n, q, at in rows
+    ]
+    return History(customer_id=customer_id, products=int(total), items=items)
+
+
+# Who bought what is the shop's business (and personal) data: like the ticket queue, it needs
+# a key with the write scope.
+_KEYED = [Depends(require(Scope.WRITE))]
+
+
+@router.get("/customers", response_model=Customers, tags=["customers"], dependencies=_KEYED)
+async def customers(
+    request: Request,
+    limit: Annotated[int, Query(ge=1, le=100, description="How many customers.")] = 10,
+) -> Customers:
+    """The customers with the most orders (cancelled ones left out), to try recommendations on
+    (a key with the write scope)."""
+    store: Store = request.app.state.store
+    return Customers(customers=await run_in_threadpool(_busiest, store, limit))
+
+
+@router.get(
+    "/customers/{customer_id}/history",
+    response_model=History,
+    tags=["customers"],
+    dependencies=_KEYED,
+)
+async def history(
+    request: Request,
+    customer_id: Annotated[str, Path(min_length=1, max_length=200)],
+    limit: Annotated[int, Query(ge=1, le=200, description="How many products.")] = 20,
+) -> History:
+    """What a customer bought, one row per product, most recent first: how many orders held it,
+    the units, and when last. `products` counts them all; 404 for an unknown customer (a key
+    with the write scope)."""
+    store: Store = request.app.state.store
+    return await run_in_threadpool(_history, store, customer_id, limit)

@@ -47,6 +47,9 @@ GRID: Final = (
 )
 """The quantiles stored at training; any quantile in [0.01, 0.99] is interpolated from them."""
 
+HISTORY_PERIODS: Final = 182
+"""Recent demand kept per series, to draw next to the forecast."""
+
 Freq = Literal["D", "W"]
 
 
@@ -87,6 +90,8 @@ class ForecastEngine:
         self.chosen_ = getattr(model, "chosen_", pd.DataFrame())
         self.inactive_: dict[str, str] = dict(history.attrs.get("inactive", {}))
         self.series_ = {str(s) for s in self.forecast_.index.unique()}
+        recent = history.groupby(ID, sort=False).tail(HISTORY_PERIODS)
+        self.history_ = recent[[ID, TIME, TARGET]].set_index(ID).sort_index()
         return self
 
     # --- answers ------------------------------------------------------------------------------
@@ -128,6 +133,42 @@ class ForecastEngine:
         for q in qs:
             out[quantile_column(q)] = [np.interp(q, GRID, row) for row in grid]
         return out
+
+    def history(
+        self,
+        product_id: str,
+        *,
+        location: str | None = None,
+        periods: int = 90,
+        fallback: pd.DataFrame | None = None,
+    ) -> pd.DataFrame:
+        """ds and y of the newest `periods` periods of demand the forecast starts from. An engine
+        trained before the history was kept reads `fallback` (the same layout: indexed by
+        series, e.g. the inventory engine's daily history), else answers an empty frame."""
+        if periods < 1:
+            raise ValueError(f"periods must be at least 1, not {periods}")
+        series = self.series_id(product_id, location)
+        kept: pd.DataFrame | None = getattr(self, "history_", fallback)
+        if kept is None or series not in kept.index:
+            return pd.DataFrame({TIME: pd.Series(dtype="datetime64[ns]"), TARGET: []})
+        return kept.loc[[series], [TIME, TARGET]].tail(periods).reset_index(drop=True)
+
+    def summary(self, h: int = 28) -> pd.DataFrame:
+        """One row per forecast series: series, product_id, location, model, demand_class and
+        the expected demand over the next `h` periods, highest first."""
+        ahead = self.forecast_.groupby(level=0, sort=False)["mean"].apply(
+            lambda rows: float(rows.head(h).sum())
+        )
+        frame = pd.DataFrame({"series": ahead.index.astype(str), "expected": ahead.to_numpy()})
+        parts = frame["series"].str.split("@", n=1, expand=True)
+        frame["product_id"] = parts[0]
+        frame["location"] = parts[1] if parts.shape[1] > 1 else None
+        chosen = self.chosen_
+        for column in ("model", "demand_class"):
+            values = chosen[column] if column in chosen.columns else pd.Series(dtype=object)
+            frame[column] = frame["series"].map(values.astype(str).to_dict())
+        frame = frame.sort_values(["expected", "series"], ascending=[False, True])
+        return frame.reset_index(drop=True)
 
     # --- evaluation ---------------------------------------------------------------------------
 

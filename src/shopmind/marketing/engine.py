@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Self
 
 import numpy as np
@@ -33,23 +34,41 @@ from shopmind.marketing.features import customer_features
 from shopmind.marketing.propensity import evaluate_propensity, fit_propensity
 from shopmind.marketing.segments import cluster_segments, profiles, rfm
 from shopmind.marketing.uplift import UPLIFT_MODELS, UpliftModel
-from shopmind.marketing.uplift_metrics import qini_auc_score, uplift_at_k
+from shopmind.marketing.uplift_metrics import (
+    perfect_qini_curve,
+    qini_auc_score,
+    qini_curve,
+    uplift_at_k,
+    uplift_curve,
+)
 from shopmind.recommend.rules import Rules
 
 if TYPE_CHECKING:
     from shopmind.recommend.engine import RecommendEngine
 
-__all__ = ["MarketingEngine"]
+__all__ = ["MarketingEngine", "UpliftHoldout"]
 
 log = logging.getLogger("shopmind.marketing")
 
 Kind = Literal["rfm", "cluster"]
 
 
+@dataclass(frozen=True)
+class UpliftHoldout:
+    """Past campaign examples with the uplift predicted by models that did not see them (the
+    out-of-bag mean of the bootstrap models): enough to draw honest Qini and uplift curves."""
+
+    converted: np.ndarray
+    treatment: np.ndarray
+    uplift: np.ndarray
+    randomized: bool
+
+
 class MarketingEngine:
     """Who the customers are, what they are worth, and whom an offer changes."""
 
     name = "marketing"
+    uplift_holdout_: UpliftHoldout | None
 
     def __init__(
         self,
@@ -141,6 +160,7 @@ class MarketingEngine:
             scores["p_control"] = scores["p_purchase"].fillna(0.0)
             scores["uplift"] = np.nan
             self.uplift_draws_ = None
+            self.uplift_holdout_ = None
             return False
         columns = list(examples.features.columns)
         now = features.reindex(columns=columns, fill_value=0.0)
@@ -169,18 +189,34 @@ class MarketingEngine:
         return control.predict_outcomes(now)[0]
 
     def _draws(self, examples: CampaignExamples, now: pd.DataFrame) -> np.ndarray | None:
-        """Uplift of everyone under models refitted on bootstrap resamples (by arm)."""
+        """Uplift of everyone under models refitted on bootstrap resamples (by arm). Each
+        model also scores the examples it did not see, for the hold-out curves."""
+        self.uplift_holdout_ = None
         if self.bootstrap < 2:
             return None
         rng = np.random.default_rng(self.random_state)
         arms = [np.flatnonzero(examples.treatment == t) for t in (0, 1)]
         draws = []
+        oob_sum = np.zeros(len(examples))
+        oob_count = np.zeros(len(examples))
         for _ in range(self.bootstrap):
             rows = np.concatenate([rng.choice(arm, size=len(arm)) for arm in arms])
             model = self._new_uplift(examples.randomized).fit(
                 examples.features.iloc[rows], examples.treatment[rows], examples.converted[rows]
             )
             draws.append(model.predict(now))
+            unseen = np.setdiff1d(np.arange(len(examples)), rows)
+            if unseen.size:
+                oob_sum[unseen] += model.predict(examples.features.iloc[unseen])
+                oob_count[unseen] += 1
+        seen = oob_count > 0
+        if len(np.unique(examples.treatment[seen])) == 2:
+            self.uplift_holdout_ = UpliftHoldout(
+                converted=examples.converted[seen].astype(np.float32),
+                treatment=examples.treatment[seen].astype(np.int8),
+                uplift=(oob_sum[seen] / oob_count[seen]).astype(np.float32),
+                randomized=examples.randomized,
+            )
         return np.vstack(draws).astype(np.float32)
 
     # --- answers ------------------------------------------------------------------------------
@@ -221,6 +257,77 @@ class MarketingEngine:
 
     def segment_profiles(self, kind: Kind = "rfm") -> pd.DataFrame:
         return self.profiles_[kind]
+
+    def clv_distribution(self, bins: int = 20) -> dict[str, Any]:
+        """Histogram of the customers' lifetime values: `bins` equal bins from the lowest value
+        to the 99th percentile, the last also holding everything above it (so one big spender
+        does not squash the chart). Customers without a value are counted as `missing`."""
+        if bins < 1:
+            raise ValueError(f"bins must be >= 1, not {bins}")
+        values = self.scores_["clv"].to_numpy(dtype=np.float64)
+        known = values[np.isfinite(values)]
+        result: dict[str, Any] = {
+            "horizon_days": self.value_horizon_days,
+            "customers": len(values),
+            "missing": int(len(values) - len(known)),
+            "edges": [],
+            "counts": [],
+            "mean": None,
+            "median": None,
+            "total": None,
+            "max": None,
+        }
+        if known.size == 0:
+            return result
+        low, high = float(known.min()), float(np.quantile(known, 0.99))
+        if high <= low:
+            high = low + 1.0
+        counts, edges = np.histogram(np.clip(known, low, high), bins=bins, range=(low, high))
+        result.update(
+            edges=[round(float(e), 2) for e in edges],
+            counts=[int(c) for c in counts],
+            mean=float(known.mean()),
+            median=float(np.median(known)),
+            total=float(known.sum()),
+            max=float(known.max()),
+        )
+        return result
+
+    def uplift_curves(self, points: int = 50) -> dict[str, Any]:
+        """Qini, perfect-Qini and uplift curves of the uplift model on past campaign examples,
+        each scored by the bootstrap models that did not see it (out-of-bag), at `points`
+        evenly spaced shares of the customers targeted (x from 0 to 1). The random-targeting
+        line runs from (0, 0) to (1, `random_end`). InsufficientDataError without them."""
+        if points < 2:
+            raise ValueError(f"points must be >= 2, not {points}")
+        holdout: UpliftHoldout | None = getattr(self, "uplift_holdout_", None)
+        if holdout is None:
+            reason = (
+                "the shop had no finished campaign with a control arm"
+                if not self.uplift_fitted_
+                else "the model was trained without bootstrap hold-out scores (retrain it)"
+            )
+            raise InsufficientDataError(f"no uplift curves: {reason}")
+        y, t, u = holdout.converted, holdout.treatment, holdout.uplift
+        n = float(len(y))
+        grid = np.linspace(0.0, 1.0, points)
+
+        def sampled(curve: tuple[np.ndarray, np.ndarray]) -> list[float]:
+            x, value = curve
+            return [round(float(v), 4) for v in np.interp(grid, x / n, value)]
+
+        qini = qini_curve(y, u, t)
+        return {
+            "examples": int(n),
+            "treated": int(t.sum()),
+            "randomized": holdout.randomized,
+            "qini_coefficient": round(float(qini_auc_score(y, u, t)), 4),
+            "x": [round(float(v), 4) for v in grid],
+            "qini": sampled(qini),
+            "perfect_qini": sampled(perfect_qini_curve(y, t)),
+            "uplift": sampled(uplift_curve(y, u, t)),
+            "random_end": round(float(qini[1][-1]), 4),
+        }
 
     def plan(
         self,

@@ -31,6 +31,7 @@ from shopmind.pricing.optimize import (
     ConstantElasticity,
     Objective,
     PricingError,
+    optimize_prices,
     price_recommendations,
 )
 from shopmind.pricing.price_forecast import PriceForecaster
@@ -163,6 +164,87 @@ class PricingEngine:
             **{str(k): _plain(v) for k, v in answer.items() if k != "product_id"},
         }
 
+    def overview(self) -> pd.DataFrame:
+        """Every priced product, best sellers first: product_id, category, units (per day),
+        price, cost, recommended_price, change_pct, delta_profit (per day), binding and
+        elasticity_source."""
+        rec = self.recommendations_.reindex(self.products_["product_id"])
+        frame = pd.DataFrame(
+            {
+                "product_id": self.products_["product_id"].astype(str).to_numpy(),
+                "category": self.products_["category"].to_numpy(),
+                "units": self.products_["units"].to_numpy(np.float64),
+                "price": self.products_["price"].to_numpy(np.float64),
+                "cost": self.products_["cost"].to_numpy(np.float64),
+                "recommended_price": rec["recommended_price"].to_numpy(np.float64),
+                "change_pct": rec["change_pct"].to_numpy(np.float64),
+                "delta_profit": rec.get("delta_profit", pd.Series(np.nan, rec.index)).to_numpy(),
+                "binding": rec["binding"].astype(str).to_numpy(),
+                "elasticity_source": self.products_["elasticity_source"].to_numpy(),
+            }
+        )
+        frame = frame.sort_values(["units", "product_id"], ascending=[False, True])
+        return frame.reset_index(drop=True)
+
+    def curve(
+        self, product_id: str, points: int = 40, bounds: Bounds | None = None
+    ) -> dict[str, Any]:
+        """The demand and profit curves of one product over its search range (`points` prices,
+        plus the current and recommended price): expected units, revenue and profit per day
+        with `level` intervals from the elasticity's uncertainty, the recommended price under
+        `bounds` (default the engine's) and the lowest and highest price those bounds allow."""
+        if not 2 <= points <= 500:
+            raise PricingError(f"points must lie within 2 and 500, not {points}")
+        row = self._row(product_id)
+        bounds = bounds or self.bounds
+        price, cost = float(row["price"]), float(row["cost"])
+        curve = ConstantElasticity(
+            float(row["units"]), price, float(row["elasticity"]), float(row["elasticity_std"])
+        )
+        decision = optimize_prices(
+            [product_id],
+            [price],
+            [cost],
+            [curve],
+            bounds,
+            objective=self.objective,
+            stock=[float(row.get("stock", np.nan))],
+            demand_to_delivery=[float(row.get("demand_to_delivery", np.nan))],
+            level=self.level,
+        )[0]
+        low, high = bounds.search_range
+        grid = np.linspace(price * low, price * high, points)
+        grid = np.unique(np.round(np.concatenate([grid, [price, decision.recommended_price]]), 2))
+        z = float(stats.norm.ppf(0.5 + self.level / 2))
+        units = curve(grid)
+        edges = np.vstack(
+            [curve.at(grid, curve.elasticity + sign * z * curve.elasticity_std) for sign in (-1, 1)]
+        )
+        units_lo, units_hi = edges.min(axis=0), edges.max(axis=0)
+        margin = grid - cost
+        profits = np.vstack([units_lo * margin, units_hi * margin])
+        return {
+            "product_id": product_id,
+            "price": price,
+            "cost": cost,
+            "recommended_price": decision.recommended_price,
+            "lower": decision.lower,
+            "upper": decision.upper,
+            "binding": decision.binding,
+            "reason": decision.reason,
+            "elasticity": curve.elasticity,
+            "elasticity_std": curve.elasticity_std,
+            "level": self.level,
+            "prices": grid.tolist(),
+            "units": units.tolist(),
+            "units_lo": units_lo.tolist(),
+            "units_hi": units_hi.tolist(),
+            "revenue": (units * grid).tolist(),
+            "profit": (units * margin).tolist(),
+            "profit_lo": profits.min(axis=0).tolist(),
+            "profit_hi": profits.max(axis=0).tolist(),
+        }
+
     def what_if(
         self,
         prices: Mapping[str, float],
@@ -238,7 +320,9 @@ class PricingEngine:
             {
                 str(p): float(v) * (1 + change)
                 for p, v in zip(mine.product_id, mine.price, strict=True)
-            }
+            },
+            forecast,
+            horizon_days,
         )
 
     def price_forecast(self, product_id: str, h: int = 8) -> pd.DataFrame:
