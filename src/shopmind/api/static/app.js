@@ -85,11 +85,22 @@ export function notice(text, kind = "info") {
   return el("p", { class: `notice ${kind}` }, text);
 }
 
+/** Run an API call; on failure show its message in `box` (a card's body) and return null, so
+ * one failing card leaves the rest of the page working. */
+export async function attempt(box, call) {
+  try {
+    return await call();
+  } catch (error) {
+    box.replaceChildren(notice(error.message, "error"));
+    return null;
+  }
+}
+
 export function signedIn() {
   return Boolean(localStorage.getItem(KEY));
 }
 
-const ui = { api, el, number, money, table, chart, card, notice, signedIn };
+const ui = { api, el, number, money, table, chart, card, notice, attempt, signedIn };
 
 async function show() {
   const name = location.hash.replace("#", "").split("?")[0] || "overview";

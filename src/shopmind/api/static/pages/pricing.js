@@ -2,16 +2,6 @@
 
 const COLORS = { demand: "#2563eb", profit: "#15803d", current: "#667085", recommended: "#b42318", bounds: "#f59e0b" };
 
-/** Try an API call; on failure put the message into `box` and return null. */
-async function attempt(ui, box, call) {
-  try {
-    return await call();
-  } catch (error) {
-    box.replaceChildren(ui.notice(error.message, "error"));
-    return null;
-  }
-}
-
 function productPicker(ui, products, onPick) {
   const select = ui.el(
     "select",
@@ -91,8 +81,8 @@ async function showProduct(ui, boxes, productId) {
   boxes.curve.replaceChildren(ui.el("p", { class: "muted" }, "Loading…"));
   boxes.recommendation.replaceChildren(ui.el("p", { class: "muted" }, "Loading…"));
   const [curve, answer] = await Promise.all([
-    attempt(ui, boxes.curve, () => ui.api(`/pricing/${id}/curve?points=60`)),
-    attempt(ui, boxes.recommendation, () => ui.api(`/pricing/${id}/recommendation`)),
+    ui.attempt(boxes.curve, () => ui.api(`/pricing/${id}/curve?points=60`)),
+    ui.attempt(boxes.recommendation, () => ui.api(`/pricing/${id}/recommendation`)),
   ]);
   if (curve) {
     boxes.curve.replaceChildren(ui.el("p", { class: "muted" },
@@ -152,7 +142,7 @@ function whatIfForm(ui, products, getProduct, box) {
       ? { prices: { [getProduct()]: Number(price.value) } }
       : { category: category.value, change: Number(change.value) / 100 };
     box.replaceChildren(ui.el("p", { class: "muted" }, "Computing…"));
-    const result = await attempt(ui, box, () => ui.api("/pricing/what-if", { method: "POST", body }));
+    const result = await ui.attempt(box, () => ui.api("/pricing/what-if", { method: "POST", body }));
     if (result) box.replaceChildren(whatIfResult(ui, result));
   });
   return { form, setPrice: (value) => { price.value = value; } };

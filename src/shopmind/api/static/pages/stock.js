@@ -3,16 +3,6 @@
 const HISTORY_DAYS = 90;
 const HORIZON = 28;
 
-/** Try an API call; on failure put the message into `box` and return null. */
-async function attempt(ui, box, call) {
-  try {
-    return await call();
-  } catch (error) {
-    box.replaceChildren(ui.notice(error.message, "error"));
-    return null;
-  }
-}
-
 function productPicker(ui, products, onPick) {
   const select = ui.el(
     "select",
@@ -56,7 +46,7 @@ async function showForecast(ui, box, productId) {
   const query = `quantiles=0.025,0.1,0.9,0.975&h=${HORIZON}`;
   const id = encodeURIComponent(productId);
   const [forecast, history] = await Promise.all([
-    attempt(ui, box, () => ui.api(`/forecast/${id}?${query}`)),
+    ui.attempt(box, () => ui.api(`/forecast/${id}?${query}`)),
     ui.api(`/forecast/${id}/history?periods=${HISTORY_DAYS}`).catch(() => ({ periods: [] })),
   ]);
   if (!forecast) return;
@@ -89,7 +79,7 @@ function reorderTable(ui, list) {
 }
 
 async function showReorder(ui, box, level) {
-  const list = await attempt(ui, box, () => ui.api(`/inventory/reorder?service_level=${level}`));
+  const list = await ui.attempt(box, () => ui.api(`/inventory/reorder?service_level=${level}`));
   if (list) box.replaceChildren(reorderTable(ui, list));
 }
 
@@ -154,7 +144,7 @@ function simulationChart(ui, box, result) {
 
 async function runSimulation(ui, box, productId, body) {
   box.replaceChildren(ui.el("p", { class: "muted" }, "Simulating…"));
-  const result = await attempt(ui, box, () =>
+  const result = await ui.attempt(box, () =>
     ui.api("/inventory/simulate", { method: "POST", body: { product_id: productId, ...body } }));
   if (!result) return;
   const chartBox = ui.el("div", { "data-testid": "simulation-chart", id: "simulation-chart" });
