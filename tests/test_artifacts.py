@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -55,3 +57,34 @@ def test_a_failed_save_leaves_no_version_behind(tmp_path: Path) -> None:
     assert artifacts.versions() == [kept]
     assert artifacts.current() == kept
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".") and p.is_dir()] == []
+
+
+def test_evaluation_round_trip_and_replace(tmp_path: Path) -> None:
+    artifacts = Artifacts(tmp_path)
+    assert artifacts.evaluation("recommend") is None
+    version = artifacts.save({"recommend": 1}, {})
+    path = artifacts.save_evaluation("recommend", version, {"models": {"served": {"ndcg@10": 0.2}}})
+    assert path == tmp_path / "evaluations" / "recommend.json"
+    stored = artifacts.evaluation("recommend")
+    assert stored is not None
+    assert stored["engine"] == "recommend" and stored["model_version"] == version
+    assert stored["results"] == {"models": {"served": {"ndcg@10": 0.2}}}
+    assert datetime.fromisoformat(stored["evaluated_at"]).tzinfo is not None
+    artifacts.save_evaluation("recommend", None, {"k": 5})
+    again = artifacts.evaluation("recommend")
+    assert again is not None and again["results"] == {"k": 5} and again["model_version"] is None
+    assert artifacts.versions() == [version]  # the evaluations folder is not a version
+    assert [p.name for p in (tmp_path / "evaluations").iterdir()] == ["recommend.json"]
+
+
+def test_corrupt_evaluation_is_ignored_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    artifacts = Artifacts(tmp_path)
+    artifacts.save_evaluation("forecast", None, {"models": {}})
+    (tmp_path / "evaluations" / "forecast.json").write_text("{not json")
+    (tmp_path / "evaluations" / "pricing.json").write_text("[1, 2]")
+    with caplog.at_level(logging.WARNING, logger="shopmind.artifacts"):
+        assert artifacts.evaluation("forecast") is None
+        assert artifacts.evaluation("pricing") is None
+    assert "forecast.json" in caplog.text and "pricing.json" in caplog.text

@@ -83,6 +83,12 @@ def test_import_status_train_evaluate(run: Run, tmp_path: Path) -> None:
     assert set(results["models"]) >= {"served", "popular", "ease", "item-knn", "als"}
     assert 0.0 <= results["models"]["served"]["ndcg@10"] <= 1.0
     assert set(results["ratings"]["biased-mf"]) == {"rmse", "mae"}
+    artifacts = Artifacts(tmp_path / "data" / "artifacts")
+    stored = artifacts.evaluation("recommend")
+    assert stored is not None and stored["results"] == results
+    assert stored["engine"] == "recommend" and stored["model_version"] == artifacts.current()
+    assert (tmp_path / "data" / "artifacts" / "evaluations" / "recommend.json").is_file()
+    assert "evaluations" in err
     code, out, err = run(
         "evaluate",
         "recommend",

@@ -6,6 +6,7 @@ Layout under the artifacts folder::
         manifest.json
         recommend.pkl
     CURRENT                     names the newest complete version
+    evaluations/recommend.json  the newest offline evaluation of an engine
 
 A version folder is written under a temporary name and renamed when complete, and CURRENT is
 replaced atomically after it, so a reader never sees half a version. A version that fails to
@@ -15,6 +16,7 @@ load leaves the caller free to keep serving the one it has.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import pickle
 import shutil
@@ -29,8 +31,11 @@ from shopmind.errors import ArtifactError
 
 __all__ = ["ArtifactError", "Artifacts", "Loaded"]
 
+log = logging.getLogger("shopmind.artifacts")
+
 _CURRENT = "CURRENT"
 _MANIFEST = "manifest.json"
+_EVALUATIONS = "evaluations"
 
 
 @dataclass(frozen=True)
@@ -111,6 +116,46 @@ class Artifacts:
         ) as exc:
             raise ArtifactError(f"artifact version {chosen} cannot be loaded: {exc}") from None
         return Loaded(version=chosen, manifest=manifest, models=models)
+
+    def save_evaluation(self, engine: str, version: str | None, results: Mapping[str, Any]) -> Path:
+        """Store an engine's offline evaluation (replacing the previous one), atomically;
+        `version` is the artifact version current when it was measured."""
+        folder = self.root / _EVALUATIONS
+        folder.mkdir(parents=True, exist_ok=True)
+        record = {
+            "engine": engine,
+            "model_version": version,
+            "evaluated_at": datetime.now(UTC).isoformat(),
+            "results": dict(results),
+        }
+        target = folder / f"{engine}.json"
+        handle, name = tempfile.mkstemp(prefix=f".{engine}-", suffix=".json", dir=folder)
+        temporary = Path(name)
+        try:
+            with os.fdopen(handle, "w") as out:
+                out.write(json.dumps(record, indent=2, default=str))
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temporary, target)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
+        return target
+
+    def evaluation(self, engine: str) -> dict[str, Any] | None:
+        """The stored evaluation of `engine`, or None when there is none or it is unreadable."""
+        path = self.root / _EVALUATIONS / f"{engine}.json"
+        if not path.is_file():
+            return None
+        try:
+            record = json.loads(path.read_text())
+        except (OSError, ValueError) as exc:
+            log.warning("ignoring the unreadable evaluation %s: %s", path, exc)
+            return None
+        if not isinstance(record, dict) or not isinstance(record.get("results"), dict):
+            log.warning("ignoring the evaluation %s: not an evaluation record", path)
+            return None
+        return record
 
     def _new_version(self) -> str:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")

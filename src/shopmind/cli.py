@@ -320,13 +320,15 @@ def evaluate(
     import json
 
     from shopmind import engine
+    from shopmind.artifacts import Artifacts
     from shopmind.data.snapshot import Shop
     from shopmind.recommend.evaluation import SPLITS
 
     _check_engines([engine_name])
     if split not in SPLITS:
         raise typer.BadParameter(f"must be one of {', '.join(SPLITS)}", param_hint="--split")
-    store = Store(_settings().store_url)
+    settings = _settings()
+    store = Store(settings.store_url)
     try:
         with _steps(f"evaluating {engine_name}") as step:
             step("loading the snapshot")
@@ -336,13 +338,17 @@ def evaluate(
             results = evaluator.evaluate(shop, split=split, k=k, models=model)
     finally:
         store.close()
-    if as_json:
+    artifacts = Artifacts(settings.artifacts_dir)
+    saved = artifacts.save_evaluation(engine_name, artifacts.current(), results)
+    if as_json:  # stdout stays pure JSON: the note goes to stderr
         console.print_json(json.dumps(results))
+        errors.print(f"saved to {saved}", highlight=False)
         return
     if engine_name == "marketing":
         _print_marketing_evaluation(results)
-        return
-    _print_evaluation(engine_name, results)
+    else:
+        _print_evaluation(engine_name, results)
+    console.print(f"saved to {saved} (the dashboard shows it)", highlight=False)
 
 
 def _print_evaluation(engine_name: str, results: dict[str, object]) -> None:

@@ -2,9 +2,10 @@
 
 Every estimate comes from what the served artifact already holds (the campaign planner's
 bootstrap, the pricing engine's recommendations, the inventory engine's replay of recent demand)
-or from the store (the assistant's hand-offs), so the whole report takes about a second. An
-engine whose artifact records no such number says so and names the command that measures it,
-rather than showing an invented figure.
+or from the store (the assistant's hand-offs) or from the newest stored offline evaluation
+(recommend and forecast, written by `shopmind evaluate`), so the whole report takes about a
+second. An engine whose artifact records no such number says so and names the command that
+measures it, rather than showing an invented figure.
 """
 
 from __future__ import annotations
@@ -20,12 +21,13 @@ import pandas as pd
 import sqlalchemy as sa
 from scipy import stats
 
-from shopmind.artifacts import Loaded
+from shopmind.artifacts import Artifacts, Loaded
 from shopmind.data import summary
 from shopmind.data.store import Store
 from shopmind.engine import ENGINES
 from shopmind.errors import ShopmindError
 from shopmind.marketing.campaign import INTERVAL, Offer
+from shopmind.quality import gain
 
 __all__ = ["LEVEL", "Lift", "LiftCache", "default_margin", "estimate", "report"]
 
@@ -260,8 +262,61 @@ def _wilson(successes: int, n: int) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def estimate(name: str, loaded: Loaded | None, store: Store, offer: Offer) -> Lift:
-    """One engine's row of the report."""
+def _evaluated(name: str, loaded: Loaded, record: dict[str, Any] | None) -> Lift | None:
+    """recommend and forecast: the stored evaluation's gain over the baseline, or None."""
+    if record is None:
+        return None
+    measured = gain(name, record["results"])
+    if measured is None:
+        return None
+    results = record["results"]
+    when = str(record.get("evaluated_at") or "")[:10] or "an unknown date"
+    version = record.get("model_version")
+    same = version is not None and version in {loaded.version, *_carried(loaded).values()}
+    served = (
+        "the models of the version being served"
+        if same
+        else f"models of version {version or 'none'}, not the one being served"
+    )
+    if name == "recommend":
+        unit = "% better ranking than best-sellers"
+        split = str(results.get("split", "temporal"))
+        customers = results.get("test_customers")
+        held = f", {customers:,} test customers" if isinstance(customers, int) else ""
+        basis = (
+            f"The offline evaluation of {when} (`shopmind evaluate recommend`, {split} split"
+            f"{held}; {served}): {measured.metric} {measured.ours:.4f} for the served "
+            f"recommender against {measured.baseline:.4f} for best-sellers."
+        )
+    else:
+        unit = "% lower forecast error than seasonal naive"
+        h, windows = results.get("h"), results.get("windows")
+        split = (
+            f"the newest {h} periods, {windows} rolling windows"
+            if h is not None and windows is not None
+            else "the newest periods held out"
+        )
+        basis = (
+            f"The backtest of {when} (`shopmind evaluate forecast`, {split}; {served}): "
+            f"{measured.metric.upper()} {measured.ours:.4f} against {measured.baseline:.4f} "
+            "for seasonal naive."
+        )
+    basis += " The evaluation records no interval, so none is shown."
+    return Lift(name, True, WHAT[name], measured.percent, None, None, unit, basis)
+
+
+def _carried(loaded: Loaded) -> dict[str, str]:
+    return {str(k): str(v) for k, v in dict(loaded.manifest.get("carried_over") or {}).items()}
+
+
+def estimate(
+    name: str,
+    loaded: Loaded | None,
+    store: Store,
+    offer: Offer,
+    artifacts: Artifacts | None = None,
+) -> Lift:
+    """One engine's row of the report; `artifacts` holds the stored evaluations."""
     if loaded is None or name not in loaded.models:
         return _missing(name, f"Not trained; run `shopmind train {name}` to get an estimate.")
     try:
@@ -276,13 +331,18 @@ def estimate(name: str, loaded: Loaded | None, store: Store, offer: Offer) -> Li
     except (ShopmindError, ValueError, KeyError, AttributeError) as error:
         log.warning("no %s lift estimate: %s", name, error)
         return Lift(name, True, WHAT[name], None, None, None, None, f"No estimate: {error}")
+    record = artifacts.evaluation(name) if artifacts is not None else None
+    row = _evaluated(name, loaded, record)
+    if row is not None:
+        return row
     if name == "recommend":
         return _not_recorded(name, "offline hit rate or NDCG against the popularity baseline")
     return _not_recorded(name, "backtest accuracy")
 
 
-_FROM_STORE = {"assistant"}
-"""Engines whose estimate reads the store (it changes while the model stays): never cached."""
+_UNCACHED = {"assistant", "recommend", "forecast"}
+"""Engines whose estimate reads the store or a stored evaluation (either changes while the model
+stays, and reading is cheap): never cached."""
 
 
 class LiftCache:
@@ -306,15 +366,20 @@ class LiftCache:
 
 
 def report(
-    loaded: Loaded | None, store: Store, offer: Offer, cache: LiftCache | None = None
+    loaded: Loaded | None,
+    store: Store,
+    offer: Offer,
+    cache: LiftCache | None = None,
+    artifacts: Artifacts | None = None,
 ) -> list[Lift]:
-    """Every engine's row, in the order of `shopmind.engine.ENGINES`."""
+    """Every engine's row, in the order of `shopmind.engine.ENGINES`; `artifacts` holds the
+    stored evaluations."""
     rows = []
     for name in ENGINES:
-        key = None if loaded is None or name in _FROM_STORE else (loaded.version, name, offer)
+        key = None if loaded is None or name in _UNCACHED else (loaded.version, name, offer)
         row = cache.get(key) if cache is not None and key is not None else None
         if row is None:
-            row = estimate(name, loaded, store, offer)
+            row = estimate(name, loaded, store, offer, artifacts)
             if cache is not None and key is not None:
                 cache.put(key, row)
         rows.append(row)

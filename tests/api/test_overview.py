@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Iterator
 
@@ -10,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from shopmind.api import create_app
+from shopmind.artifacts import Artifacts
 from shopmind.config import Settings
 from shopmind.data.snapshot import Shop
 from shopmind.engine import ENGINES
@@ -149,3 +151,61 @@ def test_lift_follows_the_offer(client: TestClient) -> None:
     assert profit["cheap"] > profit["dear"]
     response = client.get("/dashboard/lift", headers=KEY, params={"discount": 1.5})
     assert response.status_code == 422
+
+
+def test_stored_evaluations_show_in_overview_and_lift(
+    client: TestClient, trained: tuple[Settings, Shop]
+) -> None:
+    artifacts = Artifacts(trained[0].artifacts_dir)
+    served = artifacts.current()
+    folder = trained[0].artifacts_dir / "evaluations"
+    try:
+        artifacts.save_evaluation(
+            "forecast",
+            served,
+            {
+                "freq": "D",
+                "h": 14,
+                "windows": 2,
+                "series": 9,
+                "models": {"shopmind": {"mase": 0.75}, "seasonal-naive": {"mase": 1.0}},
+            },
+        )
+        artifacts.save_evaluation(
+            "pricing", "19990101T000000000000Z", {"identified": 7, "price_changes": 3}
+        )
+        # recommend is not trained here: its evaluation shows in the overview, not in the lift
+        artifacts.save_evaluation(
+            "recommend",
+            None,
+            {"k": 10, "split": "temporal", "models": {"served": {"ndcg@10": 0.3}}},
+        )
+        body = client.get("/dashboard/overview", headers=KEY).json()
+        status = {e["engine"]: e for e in body["engines"]}
+        forecast = status["forecast"]["quality"]
+        assert forecast["metrics"] == {"mase": 0.75, "mase (seasonal naive)": 1.0}
+        assert forecast["current"] is True and forecast["model_version"] == served
+        assert forecast["evaluated_at"]
+        pricing = status["pricing"]["quality"]
+        assert pricing["metrics"] == {"identified": 7.0, "price_changes": 3.0}
+        assert pricing["current"] is False
+        assert status["recommend"]["quality"]["metrics"] == {"ndcg@10": 0.3}
+        assert status["recommend"]["quality"]["current"] is False
+        assert status["marketing"]["quality"] is None
+        assert "shopmind evaluate marketing" in status["marketing"]["quality_hint"]
+
+        rows = {
+            r["engine"]: r for r in client.get("/dashboard/lift", headers=KEY).json()["engines"]
+        }
+        row = rows["forecast"]
+        assert row["estimate"] == pytest.approx(25.0)
+        assert row["low"] is None and row["high"] is None
+        assert row["unit"] == "% lower forecast error than seasonal naive"
+        assert forecast["evaluated_at"][:10] in row["basis"] and "no interval" in row["basis"]
+        assert rows["recommend"]["trained"] is False and rows["recommend"]["estimate"] is None
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    # without the stored evaluation the honest row is back (the row is not cached)
+    rows = {r["engine"]: r for r in client.get("/dashboard/lift", headers=KEY).json()["engines"]}
+    assert rows["forecast"]["estimate"] is None
+    assert "shopmind evaluate forecast" in rows["forecast"]["basis"]

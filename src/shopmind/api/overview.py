@@ -13,11 +13,12 @@ from pydantic import BaseModel, Field
 from shopmind import lift
 from shopmind.api.auth import Scope, require
 from shopmind.api.models import ModelHolder
-from shopmind.artifacts import Loaded
+from shopmind.artifacts import Artifacts, Loaded
 from shopmind.data import summary
 from shopmind.data.store import Store
 from shopmind.engine import ENGINES
 from shopmind.marketing.campaign import Offer
+from shopmind.quality import headline
 
 __all__ = ["router"]
 
@@ -74,7 +75,11 @@ class EngineStatus(BaseModel):
     carried_over: bool = Field(description="Kept from an earlier version, not retrained.")
     events_since_training: int | None = Field(description="Events stored after its snapshot.")
     new_orders_since_training: int | None
-    quality: dict[str, Any] | None = Field(description="Offline quality, when recorded.")
+    quality: dict[str, Any] | None = Field(
+        description="The newest stored offline evaluation's headline metrics, when there is one: "
+        "metrics (name to value), evaluated_at, model_version (current when it was measured) "
+        "and current (whether that is the version this engine is served from)."
+    )
     quality_hint: str
 
 
@@ -114,6 +119,11 @@ class LiftReport(BaseModel):
     engines: list[LiftRow]
 
 
+def _artifacts(request: Request) -> Artifacts:
+    holder: ModelHolder = request.app.state.models
+    return holder.artifacts
+
+
 def _loaded(request: Request) -> Loaded | None:
     holder: ModelHolder = request.app.state.models
     return holder.current
@@ -128,13 +138,34 @@ def _trained_at(version: str, manifest: dict[str, Any], carried: bool) -> dateti
         return None
 
 
-def _engines(loaded: Loaded | None, fresh: summary.Freshness) -> list[EngineStatus]:
+def _quality(
+    name: str, record: dict[str, Any] | None, loaded: Loaded | None, version: str | None
+) -> dict[str, Any] | None:
+    """The headline of a stored evaluation, or None when there is none."""
+    if record is None:
+        return None
+    model = loaded.models.get("marketing") if loaded is not None else None
+    uplift_model = str(getattr(model, "uplift_model", "s-learner"))
+    measured = record.get("model_version")
+    served = {version, loaded.version} if loaded is not None and version is not None else set()
+    return {
+        "metrics": headline(name, record["results"], uplift_model=uplift_model),
+        "evaluated_at": record.get("evaluated_at"),
+        "model_version": measured,
+        "current": measured is not None and measured in served,
+    }
+
+
+def _engines(
+    loaded: Loaded | None, fresh: summary.Freshness, artifacts: Artifacts | None = None
+) -> list[EngineStatus]:
     rows = []
     manifest = loaded.manifest if loaded is not None else {}
     carried: dict[str, str] = dict(manifest.get("carried_over") or {})
     trained_rows: dict[str, int] = dict(manifest.get("rows") or {})
     for name in ENGINES:
         hint = f"run `shopmind evaluate {name}` for its offline quality on this shop's data"
+        record = artifacts.evaluation(name) if artifacts is not None else None
         if loaded is None or name not in loaded.models:
             rows.append(
                 EngineStatus(
@@ -145,7 +176,7 @@ def _engines(loaded: Loaded | None, fresh: summary.Freshness) -> list[EngineStat
                     carried_over=False,
                     events_since_training=None,
                     new_orders_since_training=None,
-                    quality=None,
+                    quality=_quality(name, record, loaded, None),
                     quality_hint=f"not trained: run `shopmind train {name}`",
                 )
             )
@@ -163,14 +194,18 @@ def _engines(loaded: Loaded | None, fresh: summary.Freshness) -> list[EngineStat
                 new_orders_since_training=(
                     None if orders_then is None else max(fresh.rows["orders"] - orders_then, 0)
                 ),
-                quality=None,
-                quality_hint=hint,
+                quality=_quality(name, record, loaded, version),
+                quality_hint=hint
+                if record is None
+                else f"re-run `shopmind evaluate {name}` after retraining to refresh it",
             )
         )
     return rows
 
 
-def _overview(store: Store, loaded: Loaded | None, weeks: int, top: int) -> Overview:
+def _overview(
+    store: Store, loaded: Loaded | None, weeks: int, top: int, artifacts: Artifacts | None = None
+) -> Overview:
     after = int(loaded.manifest.get("last_event_id", 0)) if loaded is not None else None
     fresh = summary.freshness(store, after)
     figures = summary.kpis(store)
@@ -204,7 +239,7 @@ def _overview(store: Store, loaded: Loaded | None, weeks: int, top: int) -> Over
             last_event_id=fresh.last_event_id,
             rows=fresh.rows,
         ),
-        engines=_engines(loaded, fresh),
+        engines=_engines(loaded, fresh, artifacts),
     )
 
 
@@ -215,8 +250,11 @@ async def overview(
     top: Annotated[int, Query(ge=1, le=100, description="Products and categories listed.")] = 10,
 ) -> Overview:
     """Revenue, orders, customers and average basket; revenue and orders per week; the top
-    products and categories by revenue; and each engine's status and data freshness."""
-    return await run_in_threadpool(_overview, request.app.state.store, _loaded(request), weeks, top)
+    products and categories by revenue; and each engine's status, data freshness and the
+    headline of its newest stored offline evaluation."""
+    return await run_in_threadpool(
+        _overview, request.app.state.store, _loaded(request), weeks, top, _artifacts(request)
+    )
 
 
 @router.get("/lift", response_model=LiftReport)
@@ -238,7 +276,7 @@ async def sales_lift(
     cache: lift.LiftCache | None = getattr(request.app.state, "lift_cache", None)
     if cache is None:
         cache = request.app.state.lift_cache = lift.LiftCache()
-    rows = await run_in_threadpool(lift.report, loaded, store, offer, cache)
+    rows = await run_in_threadpool(lift.report, loaded, store, offer, cache, _artifacts(request))
     return LiftReport(
         model_version=loaded.version if loaded is not None else None,
         level=lift.LEVEL,

@@ -118,7 +118,14 @@ function chartCard(ui, rows, level) {
 
 function value(ui, row, x) {
   if (x === null || x === undefined) return "–";
+  if (row.unit && row.unit.startsWith("%")) return `${x > 0 ? "+" : ""}${ui.number(x, 1)}%`;
   return row.unit && row.unit.startsWith("share") ? `${ui.number(x * 100, 1)}%` : ui.money(x);
+}
+
+function interval(ui, row) {
+  if (row.estimate === null) return "–";
+  if (row.low === null || row.high === null) return ui.el("span", { class: "muted" }, "none recorded");
+  return `${value(ui, row, row.low)} to ${value(ui, row, row.high)}`;
 }
 
 function tableCard(ui, rows, level) {
@@ -134,7 +141,7 @@ function tableCard(ui, rows, level) {
         ui.el("div", { class: "muted", "data-testid": `lift-basis-${row.engine}` }, row.basis),
       ),
       ui.el("td", { "data-testid": `lift-estimate-${row.engine}` }, value(ui, row, row.estimate)),
-      ui.el("td", {}, row.estimate === null ? "–" : `${value(ui, row, row.low)} to ${value(ui, row, row.high)}`),
+      ui.el("td", {}, interval(ui, row)),
       ui.el("td", {}, row.unit ?? "–"),
     ),
   );

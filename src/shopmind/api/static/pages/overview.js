@@ -159,12 +159,37 @@ function freshCell(ui, value, row) {
   return `${ui.number(orders)} new orders, ${ui.number(events)} new events since`;
 }
 
+function metricValue(ui, name, x) {
+  if (name.includes("cost") || name.includes("profit")) return ui.money(x);
+  return Number.isInteger(x) ? ui.number(x) : ui.number(x, 3);
+}
+
+function qualityCell(ui, hint, row) {
+  const q = row.quality;
+  if (!q) return ui.el("span", { class: "muted" }, hint);
+  const names = Object.keys(q.metrics || {});
+  const figures = names.length
+    ? names.map((name) => `${name.replaceAll("_", " ")} ${metricValue(ui, name, q.metrics[name])}`).join(" · ")
+    : "no headline metric in the stored evaluation";
+  const stale = q.current
+    ? null
+    : ui.el("span", { class: "badge", title: `measured at model version ${q.model_version ?? "none"}` }, " not the served version");
+  const when = String(q.evaluated_at ?? "").slice(0, 16).replace("T", " ");
+  return ui.el(
+    "span",
+    { "data-testid": `quality-${row.engine}` },
+    ui.el("span", {}, figures),
+    stale,
+    ui.el("div", { class: "muted", title: hint }, `evaluated ${when} UTC`),
+  );
+}
+
 function enginesCard(ui, data) {
   const rows = ui.table(data.engines, [
     ["engine", "Engine"],
     ["trained_at", "Trained (UTC)", (v, row) => trainedCell(ui, v, row)],
     ["events_since_training", "Data freshness", (v, row) => freshCell(ui, v, row)],
-    ["quality_hint", "Offline quality", (v, row) => (row.quality ? JSON.stringify(row.quality) : ui.el("span", { class: "muted" }, v))],
+    ["quality_hint", "Offline quality", (v, row) => qualityCell(ui, v, row)],
   ]);
   rows.dataset.testid = "engines-status";
   for (const [i, tr] of [...rows.tBodies[0].rows].entries()) tr.dataset.engine = data.engines[i].engine;
