@@ -87,7 +87,15 @@ def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
             executable_path=executable,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                # A shop page from another origin loads the widget from this loopback server;
+                # Chromium's local-network-access checks (not CORS, which is under test) would
+                # stop it before the page sees it. Real shops and shopmind are not both local.
+                "--disable-features=LocalNetworkAccessChecks",
+            ],
         )
         try:
             yield launched
