@@ -83,6 +83,13 @@ def test_import_status_train_evaluate(run: Run, tmp_path: Path) -> None:
     assert set(results["models"]) >= {"served", "popular", "ease", "item-knn", "als"}
     assert 0.0 <= results["models"]["served"]["ndcg@10"] <= 1.0
     assert set(results["ratings"]["biased-mf"]) == {"rmse", "mae"}
+    served, popular = (
+        results["models"]["served"]["ndcg@10"],
+        results["models"]["popular"]["ndcg@10"],
+    )
+    gain = results["gain"]  # served against best-sellers, resampled over the test customers
+    assert gain["percent"] == pytest.approx(100 * (served - popular) / popular, abs=0.01)
+    assert gain["low"] < gain["percent"] < gain["high"] and gain["level"] == 0.9
     artifacts = Artifacts(tmp_path / "data" / "artifacts")
     stored = artifacts.evaluation("recommend")
     assert stored is not None and stored["results"] == results
@@ -104,6 +111,7 @@ def test_import_status_train_evaluate(run: Run, tmp_path: Path) -> None:
     )
     assert code == 0, err
     assert set(json.loads(out)["models"]) == {"popular", "item-knn"}
+    assert "gain" not in json.loads(out)  # the served model was not among them
     assert "precision@5" in json.loads(out)["models"]["item-knn"]
     assert run("evaluate", "recommend", "--split", "sideways")[0] == 2
 
@@ -161,12 +169,27 @@ def test_evaluate_needs_data(run: Run) -> None:
     assert "no purchases or browsing events" in err
 
 
+def test_train_engine_option_is_checked(run: Run, tmp_path: Path) -> None:
+    code, _, err = run("train", "--engine", "mars")
+    assert code == 2 and "local or spark" in err
+    code, _, err = run("train", "--parquet", str(tmp_path))
+    assert code == 2 and "needs --engine spark" in err
+
+
 def test_demo_without_serving(run: Run, tmp_path: Path) -> None:
     code, out, err = run("demo", "--no-serve", *SMALL)
     assert code == 0, err
     assert "The shop at a glance" in out
     assert "Trained recommend" in out
     assert (tmp_path / "data" / "sample" / "orders.csv").is_file()
+    # the dashboard's quality and lift figures are measured, with their intervals
+    assert "ranking quality (ndcg@10) against best-sellers, 90% interval" in out
+    assert "forecast accuracy (RMSSE) against seasonal naive, 90% interval" in out
+    assert "saved per 30 days against the textbook policy in a 56-day backtest" in out
+    artifacts = Artifacts(tmp_path / "data" / "artifacts")
+    for name in ("recommend", "forecast", "inventory"):
+        stored = artifacts.evaluation(name)
+        assert stored is not None and stored["model_version"] == artifacts.current()
 
 
 def test_bench_lists_studies(run: Run) -> None:

@@ -103,3 +103,22 @@ def test_recommend_lift_row_from_a_stored_evaluation(tmp_path: Path) -> None:
     artifacts.save_evaluation("recommend", "v1", RECOMMEND)
     row = lift.estimate("recommend", loaded, store, offer, artifacts)
     assert "version v1, not the one being served" in row.basis
+
+
+def test_a_recorded_interval_is_the_gain_and_its_uncertainty(tmp_path: Path) -> None:
+    recorded = {"metric": "ndcg@10", "percent": 48.7, "low": 20.04, "high": 80.0, "level": 0.9}
+    results = RECOMMEND | {"gain": recorded | {"resampled": "test customers"}}
+    measured = gain("recommend", results)
+    assert measured is not None
+    assert (measured.percent, measured.low, measured.high) == (48.7, 20.0, 80.0)
+    # an interval for another metric than the headline one is not borrowed
+    other = RECOMMEND | {"gain": recorded | {"metric": "hitrate@10"}}
+    assert gain("recommend", other) == gain("recommend", RECOMMEND)
+    artifacts = Artifacts(tmp_path)
+    artifacts.save_evaluation("recommend", "v2", results)
+    loaded = Loaded(version="v2", manifest={}, models={"recommend": object()})
+    row = lift.estimate(
+        "recommend", loaded, cast(Store, None), Offer(0.1, 0.1, 0.3, 0.6), artifacts
+    )
+    assert (row.estimate, row.low, row.high) == (48.7, 20.0, 80.0)
+    assert "90% interval from resampling the test customers" in row.basis

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 from rich.console import Console
@@ -33,6 +33,9 @@ from shopmind.data.mapping import load_mapping, sources_from_paths, sources_from
 from shopmind.data.schema import IMPORT_ORDER
 from shopmind.data.store import Mode, Store
 from shopmind.errors import DataError, ShopmindError
+
+if TYPE_CHECKING:
+    from shopmind.engine import Engine, SnapshotInfo
 
 __all__ = ["app", "main"]
 
@@ -267,6 +270,22 @@ def train(
             "pricing, assistant"
         ),
     ] = None,
+    where: Annotated[
+        str | None,
+        typer.Option(
+            "--engine",
+            help="Where the heavy steps run: local (this process) or spark (Apache Spark at "
+            "SHOPMIND_SPARK_MASTER) [default: SHOPMIND_TRAIN_ENGINE, else local]",
+        ),
+    ] = None,
+    parquet: Annotated[
+        str | None,
+        typer.Option(
+            help="With --engine spark: read the shop from this folder of <table>.parquet "
+            "instead of the store; on a cluster a URI every executor can read (hdfs://..., "
+            "s3a://...)."
+        ),
+    ] = None,
 ) -> None:
     """Train the engines on a snapshot of the store and save them as a new artifact version."""
     from shopmind import engine
@@ -274,21 +293,58 @@ def train(
 
     settings = _settings()
     _check_engines(engines)
+    kind = where or settings.train_engine
+    if kind not in ("local", "spark"):
+        raise typer.BadParameter(f"must be local or spark, not {kind!r}", param_hint="--engine")
+    if parquet is not None and kind != "spark":
+        raise typer.BadParameter("a Parquet source needs --engine spark", param_hint="--parquet")
     store = Store(settings.store_url)
     try:
-        with _steps("training") as step:
-            step("loading the snapshot")
-            shop = Shop.from_store(store)
-            fitted = engine.train(shop, engines, progress=lambda n: step(f"fitting {n}"))
-            step("saving artifacts")
-            version = engine.save(fitted, shop, settings.artifacts_dir)
+        if kind == "spark":
+            fitted, info, version = _train_on_spark(settings, store, engines, parquet)
+        else:
+            with _steps("training") as step:
+                step("loading the snapshot")
+                shop = Shop.from_store(store)
+                fitted = engine.train(shop, engines, progress=lambda n: step(f"fitting {n}"))
+                step("saving artifacts")
+                info = engine.SnapshotInfo.of(shop)
+                version = engine.save(fitted, info, settings.artifacts_dir)
     finally:
         store.close()
     console.print(
-        f"Trained {', '.join(fitted)} on {shop.n_customers:,} customers and "
-        f"{shop.n_products:,} products; artifact version {version} in "
+        f"Trained {', '.join(fitted)} on {info.n_customers:,} customers and "
+        f"{info.n_products:,} products; artifact version {version} in "
         f"{settings.artifacts_dir}"
     )
+
+
+def _train_on_spark(
+    settings: Settings, store: Store, engines: list[str] | None, parquet: str | None
+) -> tuple[dict[str, Engine], SnapshotInfo, str]:
+    """Train on Spark from the store (or a Parquet folder); batch tables go to
+    artifacts/batch/. Returns the engines, the snapshot's numbers and the version."""
+    from shopmind import engine
+    from shopmind.spark.session import spark_session
+    from shopmind.spark.train import train as spark_train
+
+    with _steps(f"training on Spark ({settings.spark_master})") as step:
+        step("starting Spark")
+        spark = spark_session(settings)
+        try:
+            fitted, info = spark_train(
+                spark,
+                parquet if parquet is not None else store,
+                engines,
+                progress=lambda n: step(f"fitting {n}"),
+                output=settings.artifacts_dir / "batch",
+                jdbc_url=settings.spark_jdbc_url,
+            )
+        finally:
+            spark.stop()
+        step("saving artifacts")
+        version = engine.save(fitted, info, settings.artifacts_dir)
+    return fitted, info, version
 
 
 @app.command()
@@ -319,27 +375,12 @@ def evaluate(
     simple baselines."""
     import json
 
-    from shopmind import engine
-    from shopmind.artifacts import Artifacts
-    from shopmind.data.snapshot import Shop
     from shopmind.recommend.evaluation import SPLITS
 
     _check_engines([engine_name])
     if split not in SPLITS:
         raise typer.BadParameter(f"must be one of {', '.join(SPLITS)}", param_hint="--split")
-    settings = _settings()
-    store = Store(settings.store_url)
-    try:
-        with _steps(f"evaluating {engine_name}") as step:
-            step("loading the snapshot")
-            shop = Shop.from_store(store)
-            step(f"fitting and scoring on a {split} split")
-            evaluator: Any = engine.ENGINES[engine_name]()  # options differ per engine
-            results = evaluator.evaluate(shop, split=split, k=k, models=model)
-    finally:
-        store.close()
-    artifacts = Artifacts(settings.artifacts_dir)
-    saved = artifacts.save_evaluation(engine_name, artifacts.current(), results)
+    results, saved = _evaluate(engine_name, split, k, model)
     if as_json:  # stdout stays pure JSON: the note goes to stderr
         console.print_json(json.dumps(results))
         errors.print(f"saved to {saved}", highlight=False)
@@ -349,6 +390,29 @@ def evaluate(
     else:
         _print_evaluation(engine_name, results)
     console.print(f"saved to {saved} (the dashboard shows it)", highlight=False)
+
+
+def _evaluate(
+    engine_name: str, split: str = "temporal", k: int = 10, models: list[str] | None = None
+) -> tuple[dict[str, Any], Path]:
+    """Evaluate one engine on the store's snapshot and store the results for the dashboard."""
+    from shopmind import engine
+    from shopmind.artifacts import Artifacts
+    from shopmind.data.snapshot import Shop
+
+    settings = _settings()
+    store = Store(settings.store_url)
+    try:
+        with _steps(f"evaluating {engine_name}") as step:
+            step("loading the snapshot")
+            shop = Shop.from_store(store)
+            step(f"fitting and scoring on a {split} split")
+            evaluator: Any = engine.ENGINES[engine_name]()  # options differ per engine
+            results: dict[str, Any] = evaluator.evaluate(shop, split=split, k=k, models=models)
+    finally:
+        store.close()
+    artifacts = Artifacts(settings.artifacts_dir)
+    return results, artifacts.save_evaluation(engine_name, artifacts.current(), results)
 
 
 def _print_evaluation(engine_name: str, results: dict[str, object]) -> None:
@@ -631,8 +695,16 @@ def demo(
     customers: Annotated[int, typer.Option(min=10, help="Customers in the sample shop.")] = 3000,
     products: Annotated[int, typer.Option(min=10, help="Products in the sample shop.")] = 1200,
     port: Annotated[int | None, typer.Option(help="Port [default: 8000]")] = None,
+    measure: Annotated[
+        bool,
+        typer.Option(
+            "--evaluate/--no-evaluate",
+            help="Measure recommendations, forecasts and the stock policy on a hold-out for "
+            "the dashboard's quality and sales-lift figures (about a minute).",
+        ),
+    ] = True,
 ) -> None:
-    """The whole pipeline on the sample shop: generate, import, summarise, serve."""
+    """The whole pipeline on the sample shop: generate, import, train, evaluate, serve."""
     from shopmind.api.auth import new_key
     from shopmind.data import sample as sample_shop
 
@@ -650,6 +722,8 @@ def demo(
     finally:
         store.close()
     train(None)
+    if measure:
+        _demo_evaluations()
     if not serve_api:
         return
     if not settings.api_key_entries():
@@ -657,6 +731,44 @@ def demo(
         settings = settings.model_copy(update={"api_keys": f"admin:{key}"})
         console.print(f"No API keys configured; this demo's admin key is [bold]{key}[/bold]")
     _serve(settings, None, port)
+
+
+def _demo_evaluations() -> None:
+    """The served recommender against best-sellers, the forecasts against seasonal naive and
+    the stock policy against the textbook one: the figures the dashboard's overview and
+    sales-lift page show."""
+    from shopmind.engine import DASHBOARD_EVALUATIONS
+    from shopmind.quality import gain
+
+    measured_results = {
+        name: _evaluate(name, models=options.get("models"))[0]
+        for name, options in DASHBOARD_EVALUATIONS.items()
+    }
+    for name in ("recommend", "forecast"):
+        measured = gain(name, measured_results[name])
+        if measured is None:
+            console.print(f"{name}: no gain over its baseline measured")
+            continue
+        what = (
+            f"ranking quality ({measured.metric}) against best-sellers"
+            if name == "recommend"
+            else f"forecast accuracy ({measured.metric.upper()}) against seasonal naive"
+        )
+        interval = (
+            ""
+            if measured.low is None or measured.level is None
+            else f", {measured.level:.0%} interval {measured.low:+.1f}% to {measured.high:+.1f}%"
+        )
+        console.print(f"{name}: {measured.percent:+.1f}% {what}{interval}", highlight=False)
+    results = measured_results["inventory"]
+    saving = results.get("saving")
+    if isinstance(saving, dict):
+        console.print(
+            f"inventory: {saving['per_30_days']:+,.2f} saved per 30 days against the textbook "
+            f"policy in a {results['days']}-day backtest, {saving['level']:.0%} interval "
+            f"{saving['low']:+,.2f} to {saving['high']:+,.2f}",
+            highlight=False,
+        )
 
 
 def _print_shop_summary(store: Store) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -34,6 +35,15 @@ class Settings(BaseSettings):
     )
     api_keys_file: Path | None = Field(None, description="A file with one 'scope:secret' a line.")
     max_request_bytes: int = Field(10 * 1024 * 1024, gt=0, description="Largest request body.")
+    rate_limit_open: int = Field(
+        600,
+        ge=0,
+        description="Requests per minute from one address without an API key (the chat widget, "
+        "open reads); 0: no limit.",
+    )
+    rate_limit_keyed: int = Field(
+        60_000, ge=0, description="Requests per minute with one API key; 0: no limit."
+    )
     assistant_examples: Path | None = Field(
         None,
         description="A CSV of the shop's own intent examples (text, intent[, language]), "
@@ -59,6 +69,29 @@ class Settings(BaseSettings):
         description="Comma-separated origins (https://shop.example) whose pages may embed the "
         "chat widget; * for any. Only the assistant's message endpoint is shared this way.",
     )
+    train_engine: Literal["local", "spark"] = Field(
+        "local",
+        description="Where `shopmind train` runs the heavy steps: in this process (local) or "
+        "on Apache Spark (spark; needs the spark extra and Java).",
+    )
+    spark_master: str = Field(
+        "local[2]",
+        description="Spark master URL: local[N] on this machine, or a cluster's "
+        "(spark://host:7077, yarn, k8s://...).",
+    )
+    spark_conf: str = Field(
+        "",
+        description="Extra Spark settings, comma-separated key=value pairs, e.g. "
+        "spark.executor.memory=8g,spark.sql.shuffle.partitions=400.",
+    )
+    spark_jdbc_url: str | None = Field(
+        None,
+        description="JDBC URL of the store for Spark to read it in parallel, e.g. "
+        "jdbc:postgresql://host:5432/shop?user=shopmind; needs spark_jdbc_jar.",
+    )
+    spark_jdbc_jar: Path | None = Field(
+        None, description="The JDBC driver jar for spark_jdbc_url (nothing is downloaded)."
+    )
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
 
@@ -69,6 +102,20 @@ class Settings(BaseSettings):
     @property
     def artifacts_dir(self) -> Path:
         return self.data_dir / "artifacts"
+
+    def spark_conf_entries(self) -> dict[str, str]:
+        """spark_conf as a dict; ConfigError naming an entry that is not key=value."""
+        from shopmind.errors import ConfigError
+
+        entries: dict[str, str] = {}
+        for item in (e.strip() for e in self.spark_conf.split(",")):
+            if not item:
+                continue
+            key, sep, value = item.partition("=")
+            if not sep or not key.strip():
+                raise ConfigError(f"SHOPMIND_SPARK_CONF entry {item!r} is not key=value")
+            entries[key.strip()] = value.strip()
+        return entries
 
     def api_key_entries(self) -> list[str]:
         entries = [e.strip() for e in self.api_keys.split(",") if e.strip()]

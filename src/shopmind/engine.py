@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, Self
 
@@ -10,7 +11,7 @@ from shopmind.artifacts import Artifacts
 from shopmind.data.snapshot import Shop
 from shopmind.errors import ArtifactError
 
-__all__ = ["ENGINES", "Engine", "save", "train"]
+__all__ = ["DASHBOARD_EVALUATIONS", "ENGINES", "Engine", "SnapshotInfo", "save", "train"]
 
 
 class Engine(Protocol):
@@ -19,6 +20,26 @@ class Engine(Protocol):
     def fit(self, shop: Shop) -> Self: ...
 
     def evaluate(self, shop: Shop) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class SnapshotInfo:
+    """The numbers of a snapshot that an artifact's manifest records: what `save` needs when
+    the engines were trained elsewhere than on one in-memory Shop (e.g. on Spark)."""
+
+    last_event_id: int
+    n_customers: int
+    n_products: int
+    rows: Mapping[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, shop: Shop) -> SnapshotInfo:
+        return cls(
+            last_event_id=shop.last_event_id,
+            n_customers=shop.n_customers,
+            n_products=shop.n_products,
+            rows={name: len(frame) for name, frame in shop.tables.items()},
+        )
 
 
 def _recommend() -> Engine:
@@ -70,6 +91,14 @@ ENGINES: dict[str, Callable[[], Engine]] = {
 }
 """Engine name -> a factory of an unfitted engine with default settings."""
 
+DASHBOARD_EVALUATIONS: dict[str, dict[str, Any]] = {
+    "recommend": {"models": ["served", "popular"]},
+    "forecast": {},
+    "inventory": {},
+}
+"""The offline evaluations behind the dashboard's sales-lift figures, with the options that
+keep them to about a minute on the demo shop: engine name -> keyword options of `evaluate`."""
+
 
 def train(
     shop: Shop, names: list[str] | None = None, progress: Callable[[str], None] | None = None
@@ -87,13 +116,15 @@ def train(
     return fitted
 
 
-def save(engines: dict[str, Engine], shop: Shop, folder: Path) -> str:
+def save(engines: dict[str, Engine], shop: Shop | SnapshotInfo, folder: Path) -> str:
     """Write the fitted engines as a new artifact version; returns the version. Engines of the
     current version that were not retrained are carried over, so training one engine does not
-    take the others out of service; live events count from the older of their snapshots."""
+    take the others out of service; live events count from the older of their snapshots.
+    `shop` may be the snapshot's `SnapshotInfo` instead of the Shop itself."""
+    info = shop if isinstance(shop, SnapshotInfo) else SnapshotInfo.of(shop)
     artifacts = Artifacts(folder)
     models: dict[str, object] = dict(engines)
-    last_event_id = shop.last_event_id
+    last_event_id = info.last_event_id
     carried: dict[str, str] = {}
     if artifacts.current() is not None and set(ENGINES) - set(engines):
         try:
@@ -110,8 +141,8 @@ def save(engines: dict[str, Engine], shop: Shop, folder: Path) -> str:
     manifest = {
         "last_event_id": last_event_id,
         "carried_over": carried,
-        "customers": shop.n_customers,
-        "products": shop.n_products,
-        "rows": {name: len(frame) for name, frame in shop.tables.items()},
+        "customers": info.n_customers,
+        "products": info.n_products,
+        "rows": dict(info.rows),
     }
     return artifacts.save(models, manifest)

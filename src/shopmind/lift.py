@@ -1,25 +1,22 @@
 """The sales-lift report: what each engine is expected to add on this shop's own data.
 
 Every estimate comes from what the served artifact already holds (the campaign planner's
-bootstrap, the pricing engine's recommendations, the inventory engine's replay of recent demand)
-or from the store (the assistant's hand-offs) or from the newest stored offline evaluation
-(recommend and forecast, written by `shopmind evaluate`), so the whole report takes about a
-second. An engine whose artifact records no such number says so and names the command that
-measures it, rather than showing an invented figure.
+bootstrap, the pricing engine's recommendations), from the store (the assistant's hand-offs) or
+from the newest stored offline evaluation (recommend, forecast and the inventory backtest,
+written by `shopmind evaluate`), so the whole report takes about a second. An engine without
+such a number says so and names the command that measures it, rather than showing an invented
+figure.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import threading
 from dataclasses import asdict, dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import sqlalchemy as sa
-from scipy import stats
 
 from shopmind.artifacts import Artifacts, Loaded
 from shopmind.data import summary
@@ -28,16 +25,13 @@ from shopmind.engine import ENGINES
 from shopmind.errors import ShopmindError
 from shopmind.marketing.campaign import INTERVAL, Offer
 from shopmind.quality import gain
+from shopmind.uncertainty import LEVEL, wilson
 
 __all__ = ["LEVEL", "Lift", "LiftCache", "default_margin", "estimate", "report"]
 
 log = logging.getLogger("shopmind.lift")
 
-LEVEL = 0.9
-"""The level of every interval of the report."""
 MONTH_DAYS = 30
-STOCK_SAMPLE = 40
-"""At most this many stocked products (a random sample) are replayed, to answer in a second."""
 
 WHAT = {
     "recommend": "More items per basket from personal recommendations",
@@ -148,78 +142,30 @@ def _pricing(loaded: Loaded) -> Lift:
     )
 
 
-def _inventory(loaded: Loaded, seed: int = 0) -> Lift:
-    if "forecast" not in loaded.models:
-        return Lift(
-            "inventory",
-            True,
-            WHAT["inventory"],
-            None,
-            None,
-            None,
-            None,
-            "The stock policy is set from the forecast engine, which is not trained; "
-            "run `shopmind train forecast`.",
-        )
-    engine, forecast = loaded.models["inventory"], loaded.models["forecast"]
-    listed = engine.reorder(forecast, include_all=True)
-    if listed.empty:
-        return _not_recorded("inventory", "stocked product with a forecast")
-    rng = np.random.default_rng(seed)
-    sample = listed.iloc[np.sort(rng.permutation(len(listed))[:STOCK_SAMPLE])]
-    savings, days = [], []
-    for row in sample.itertuples(index=False):
-        try:
-            run = engine.simulate(
-                forecast,
-                str(row.product_id),
-                location=str(row.location),
-                recommended=(float(row.reorder_point), float(row.order_up_to)),
-            )
-        except (ShopmindError, ValueError):
-            continue
-        ours = float(np.sum(run["result"].total_cost))
-        textbook = float(np.sum(run["textbook"].total_cost))
-        savings.append(textbook - ours)
-        days.append(int(run["days"]))
-    if not savings:
-        return _not_recorded("inventory", "product with enough demand history to replay")
-    # per product and 30 days, scaled up from the sample to every stocked product
-    replayable = len(listed) * len(savings) / len(sample)
-    per_product = np.asarray(savings) * MONTH_DAYS / float(np.mean(days))
-    low, high = _bootstrap_mean(per_product, seed)
-    sampled = (
-        f"{len(savings):,} stocked products"
-        if len(sample) == len(listed)
-        else f"a random {len(savings):,} of the {len(listed):,} stocked products (scaled up)"
-    )
+def _inventory(record: dict[str, Any] | None) -> Lift:
+    """From the stored backtest (`shopmind evaluate inventory`)."""
+    results = record["results"] if record is not None else {}
+    saving = results.get("saving")
+    if not isinstance(saving, dict):
+        return _not_recorded("inventory", "backtest of its reorder policy")
+    when = str(record.get("evaluated_at") or "")[:10] if record is not None else ""
     return Lift(
         "inventory",
         True,
         WHAT["inventory"],
-        round(float(per_product.mean()) * replayable, 2),
-        round(low * replayable, 2),
-        round(high * replayable, 2),
+        saving["per_30_days"],
+        saving["low"],
+        saving["high"],
         "money per 30 days",
         (
-            f"The engine's reorder policy replayed over the last {int(np.mean(days))} days of "
-            f"demand of {sampled}, against the textbook normal-approximation policy (holding, "
-            f"ordering and lost-sale costs from the inventory table); {LEVEL:.0%} interval "
-            "from resampling the products."
+            f"The backtest of {when or 'an unknown date'} (`shopmind evaluate inventory`): "
+            f"forecasts fitted on the sales before {results.get('cutoff')} set the reorder "
+            f"policy of {results.get('products', 0):,} stocked products, replayed over the "
+            f"following {results.get('days')} days against the textbook normal-approximation "
+            "policy set from the same earlier sales (holding, ordering and lost-sale costs from "
+            f"the inventory table); {saving['level']:.0%} interval from resampling the products."
         ),
     )
-
-
-def _bootstrap_mean(values: np.ndarray, seed: int, draws: int = 2000) -> tuple[float, float]:
-    """The `LEVEL` percentile interval of the mean of `values`, resampled."""
-    if len(values) < 2:
-        mean = float(values.mean())
-        return mean, mean
-    rng = np.random.default_rng(seed + 1)
-    picks = rng.integers(0, len(values), size=(draws, len(values)))
-    means = values[picks].mean(axis=1)
-    tail = (1 - LEVEL) / 2 * 100
-    return float(np.percentile(means, tail)), float(np.percentile(means, 100 - tail))
 
 
 def _assistant(store: Store) -> Lift:
@@ -238,7 +184,7 @@ def _assistant(store: Store) -> Lift:
             "understands questions (cross-validated intent accuracy).",
         )
     resolved = talks - handed
-    low, high = _wilson(resolved, talks)
+    low, high = wilson(resolved, talks, level=LEVEL)
     return Lift(
         "assistant",
         True,
@@ -252,14 +198,6 @@ def _assistant(store: Store) -> Lift:
             f"to a person (from the tickets table); {LEVEL:.0%} Wilson interval."
         ),
     )
-
-
-def _wilson(successes: int, n: int) -> tuple[float, float]:
-    z = float(stats.norm.ppf(0.5 + LEVEL / 2))
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def _evaluated(name: str, loaded: Loaded, record: dict[str, Any] | None) -> Lift | None:
@@ -301,8 +239,14 @@ def _evaluated(name: str, loaded: Loaded, record: dict[str, Any] | None) -> Lift
             f"{measured.metric.upper()} {measured.ours:.4f} against {measured.baseline:.4f} "
             "for seasonal naive."
         )
-    basis += " The evaluation records no interval, so none is shown."
-    return Lift(name, True, WHAT[name], measured.percent, None, None, unit, basis)
+    if measured.low is None or measured.high is None:
+        basis += " The evaluation records no interval (re-run it to get one)."
+    else:
+        basis += (
+            f" {measured.level:.0%} interval from resampling the {measured.resampled}; "
+            "an offline ranking or error gain, not yet measured sales."
+        )
+    return Lift(name, True, WHAT[name], measured.percent, measured.low, measured.high, unit, basis)
 
 
 def _carried(loaded: Loaded) -> dict[str, str]:
@@ -325,7 +269,7 @@ def estimate(
         if name == "pricing":
             return _pricing(loaded)
         if name == "inventory":
-            return _inventory(loaded)
+            return _inventory(artifacts.evaluation(name) if artifacts is not None else None)
         if name == "assistant":
             return _assistant(store)
     except (ShopmindError, ValueError, KeyError, AttributeError) as error:
@@ -340,7 +284,7 @@ def estimate(
     return _not_recorded(name, "backtest accuracy")
 
 
-_UNCACHED = {"assistant", "recommend", "forecast"}
+_UNCACHED = {"assistant", "recommend", "forecast", "inventory"}
 """Engines whose estimate reads the store or a stored evaluation (either changes while the model
 stays, and reading is cheap): never cached."""
 

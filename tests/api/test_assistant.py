@@ -119,6 +119,12 @@ def test_handoff_ticket_is_listed_and_resolved(client: TestClient) -> None:
         "called back"
     )
     assert client.get("/assistant/tickets/99999", headers=WRITE).status_code == 404
+    huge = 2**64  # larger than any database id: a clear 422, not an overflow
+    assert client.get(f"/assistant/tickets/{huge}", headers=WRITE).status_code == 422
+    answer = client.post(
+        f"/assistant/tickets/{huge}/resolve", json={"resolution": "x"}, headers=WRITE
+    )
+    assert answer.status_code == 422
 
 
 def test_ticket_opened_by_staff_carries_the_transcript(client: TestClient) -> None:

@@ -105,6 +105,12 @@ def test_plan_as_csv_and_for_an_audience(
     assert list(table["rank"]) == list(range(1, len(table) + 1))
 
 
+def test_an_empty_audience_is_a_clear_error(client: TestClient) -> None:
+    response = client.post("/campaigns/plan", json={**OFFER, "customers": []})
+    assert response.status_code == 422
+    assert "audience is empty" in response.json()["error"]["message"]
+
+
 @pytest.mark.parametrize(
     ("change", "status"),
     [

@@ -15,6 +15,7 @@ from shopmind.artifacts import Artifacts
 from shopmind.config import Settings
 from shopmind.data.snapshot import Shop
 from shopmind.engine import ENGINES
+from shopmind.inventory.engine import InventoryEngine
 from tests.api.trained import trained_shop
 
 KEY = {"X-API-Key": "w"}
@@ -123,7 +124,7 @@ def test_lift_states_each_engine_with_an_interval(client: TestClient) -> None:
     assert list(rows) == list(ENGINES)
     assert body["level"] == 0.9
     assert 0 < body["offer"]["margin"] < 1
-    for name in ("marketing", "pricing", "inventory"):
+    for name in ("marketing", "pricing"):
         row = rows[name]
         assert row["trained"] and row["estimate"] is not None, row
         assert row["low"] <= row["estimate"] <= row["high"]
@@ -132,8 +133,9 @@ def test_lift_states_each_engine_with_an_interval(client: TestClient) -> None:
     for name in ("recommend", "assistant"):
         assert rows[name]["trained"] is False and rows[name]["estimate"] is None
         assert f"shopmind train {name}" in rows[name]["basis"]
-    assert rows["forecast"]["estimate"] is None
-    assert "shopmind evaluate forecast" in rows["forecast"]["basis"]
+    for name in ("forecast", "inventory"):  # measured by a stored evaluation only
+        assert rows[name]["trained"] and rows[name]["estimate"] is None
+        assert f"shopmind evaluate {name}" in rows[name]["basis"]
     # a model version's estimates are kept: the second report is immediate
     started = time.perf_counter()
     again = client.get("/dashboard/lift", headers=KEY).json()
@@ -209,3 +211,27 @@ def test_stored_evaluations_show_in_overview_and_lift(
     rows = {r["engine"]: r for r in client.get("/dashboard/lift", headers=KEY).json()["engines"]}
     assert rows["forecast"]["estimate"] is None
     assert "shopmind evaluate forecast" in rows["forecast"]["basis"]
+
+
+def test_inventory_lift_is_the_stored_backtest(
+    client: TestClient, trained: tuple[Settings, Shop]
+) -> None:
+    results = InventoryEngine().evaluate(trained[1], days=28)
+    saving = results["saving"]
+    assert results["products"] > 10 and saving["low"] <= saving["per_30_days"] <= saving["high"]
+    ours, textbook = results["models"]["shopmind"], results["models"]["textbook"]
+    replayed = 30 / 28 * (textbook["total_cost"] - ours["total_cost"])
+    assert saving["per_30_days"] == pytest.approx(replayed, abs=0.2)
+    artifacts = Artifacts(trained[0].artifacts_dir)
+    artifacts.save_evaluation("inventory", artifacts.current(), results)
+    try:
+        rows = client.get("/dashboard/lift", headers=KEY).json()["engines"]
+        row = next(r for r in rows if r["engine"] == "inventory")
+        assert (row["estimate"], row["low"], row["high"]) == (
+            saving["per_30_days"],
+            saving["low"],
+            saving["high"],
+        )
+        assert f"before {results['cutoff']}" in row["basis"] and "28 days" in row["basis"]
+    finally:
+        shutil.rmtree(trained[0].artifacts_dir / "evaluations", ignore_errors=True)

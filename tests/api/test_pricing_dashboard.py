@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from shopmind.api import create_app
 from shopmind.config import Settings
+from shopmind.data.store import Store
 from tests.api.trained import trained_shop
 
 
@@ -52,6 +53,19 @@ def test_products_list_the_trained_recommendations(
     assert row["change_pct"] == answer["change_pct"] and row["binding"] == answer["binding"]
     assert row["delta_profit"] == pytest.approx(answer["delta_profit"])
     assert row["category"] and row["elasticity_source"] in {"product", "category"}
+
+
+def test_products_carry_their_catalogue_titles(
+    settings: Settings, products: list[dict[str, Any]]
+) -> None:
+    store = Store(settings.store_url)
+    try:
+        catalogue = store.read("products", ["product_id", "title"])
+    finally:
+        store.close()
+    titles = dict(zip(catalogue.product_id.astype(str), catalogue.title, strict=True))
+    assert all(row["title"] == titles[row["product_id"]] for row in products)
+    assert all(row["title"] for row in products)  # every sample product has a title
 
 
 def test_curve_peaks_at_the_recommended_price_within_the_bounds(

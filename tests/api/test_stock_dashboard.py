@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from shopmind import engine
 from shopmind.api import create_app
 from shopmind.config import Settings
+from shopmind.data.store import Store
 from tests.api.trained import trained_shop
 
 Trained = tuple[Settings, dict[str, engine.Engine]]
@@ -50,6 +51,19 @@ def test_forecastable_products_are_listed_best_sellers_first(client: TestClient)
     forecast = client.get(f"/forecast/{top['product_id']}", params={"h": 14}).json()
     assert top["expected"] == pytest.approx(sum(p["mean"] for p in forecast["periods"]))
     assert len(client.get("/forecast", params={"limit": 3}).json()["products"]) == 3
+
+
+def test_forecastable_products_carry_their_catalogue_titles(
+    client: TestClient, trained: Trained
+) -> None:
+    store = Store(trained[0].store_url)
+    try:
+        catalogue = store.read("products", ["product_id", "title"])
+    finally:
+        store.close()
+    titles = dict(zip(catalogue.product_id.astype(str), catalogue.title, strict=True))
+    rows = client.get("/forecast").json()["products"]
+    assert rows and all(row["title"] == titles[row["product_id"]] for row in rows)
 
 
 def test_history_ends_where_the_forecast_starts(client: TestClient, trained: Trained) -> None:

@@ -21,6 +21,8 @@ import uvicorn
 from playwright.sync_api import Browser, sync_playwright
 
 from shopmind.api import create_app
+from shopmind.artifacts import Artifacts
+from shopmind.engine import DASHBOARD_EVALUATIONS, ENGINES
 from tests.api.trained import trained_shop
 
 API_KEY = "browser-test-key"
@@ -51,7 +53,7 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if running:
         yield running.rstrip("/")
         return
-    settings, _, _ = trained_shop(
+    settings, shop, _ = trained_shop(
         tmp_path_factory.mktemp("browser-shop"),
         None,
         seed=11,
@@ -60,6 +62,10 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         n_products=80,
         days=200,
     )
+    artifacts = Artifacts(settings.artifacts_dir)
+    for name, options in DASHBOARD_EVALUATIONS.items():  # as `make demo` does
+        results = ENGINES[name]().evaluate(shop, **options)
+        artifacts.save_evaluation(name, artifacts.current(), results)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))

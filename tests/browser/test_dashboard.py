@@ -79,6 +79,27 @@ def test_page_shows_its_content(page: Page, base_url: str, screenshots: Path, na
     page.screenshot(path=str(screenshots / f"{name}.png"), full_page=True)
 
 
+def test_lift_gives_each_measured_engine_an_interval(page: Page, base_url: str) -> None:
+    sign_in(page, base_url)
+    open_page(page, base_url, "lift")
+    no_error(page)
+    for engine in ("recommend", "marketing", "forecast", "inventory", "pricing"):
+        row = page.locator(f"[data-testid=lift-table] tr[data-engine={engine}]")
+        estimate = row.locator(by_testid(f"lift-estimate-{engine}")).inner_text()
+        assert estimate != "\u2013", f"{engine} has no estimate: {row.inner_text()}"
+        assert " to " in row.locator("td").nth(3).inner_text(), f"{engine} has no interval"
+    basis = page.locator(by_testid("lift-basis-recommend")).inner_text()
+    assert "90% interval from resampling the test customers" in basis
+
+
+def test_product_pickers_name_the_products(page: Page, base_url: str) -> None:
+    sign_in(page, base_url)
+    for name in ("stock", "pricing"):
+        open_page(page, base_url, name)
+        first = page.locator(f"#{name}-product option").first.inner_text()
+        assert first.split(" (")[0] and "(" in first, f"no title in {first!r}"
+
+
 def test_overview_on_a_phone(browser: Browser, base_url: str, screenshots: Path) -> None:
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     try:

@@ -75,6 +75,12 @@ def test_evaluation_beats_seasonal_naive_on_pinball(fitted: ForecastEngine, shop
     ours, naive = results["models"]["shopmind"], results["models"]["seasonal-naive"]
     assert ours["pinball"] < naive["pinball"]
     assert 0.7 <= ours["coverage@0.1-0.9"] <= 1.0
+    gain = results["gain"]  # the RMSSE reduction, resampled over series
+    assert gain["metric"] == "rmsse" and gain["resampled"] == "series"
+    assert gain["low"] <= gain["percent"] <= gain["high"]
+    assert gain["high"] - gain["low"] > 0
+    reduction = 100 * (1 - ours["rmsse"] / naive["rmsse"])
+    assert gain["percent"] == pytest.approx(reduction, abs=5.0)
 
 
 def test_a_shop_without_sales_cannot_be_forecast() -> None:

@@ -27,7 +27,7 @@ from shopmind.api import (
 )
 from shopmind.api.auth import KeyRing, Scope, require
 from shopmind.api.errors import error_response, install_error_handlers
-from shopmind.api.limits import BodySizeLimit
+from shopmind.api.limits import BodySizeLimit, RateLimit
 from shopmind.api.models import ModelHolder
 from shopmind.config import Settings
 from shopmind.data.schema import SCHEMA_VERSION
@@ -93,6 +93,12 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         app.state.store = store
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(
+        RateLimit,
+        open_per_minute=settings.rate_limit_open,
+        keyed_per_minute=settings.rate_limit_keyed,
+        key_id=keyring.key_id,
+    )
     # The chat widget runs on the shop's own pages: other origins may post messages, and only
     # messages (no cookies, no API-key header), so keyed endpoints stay out of their reach.
     app.add_middleware(

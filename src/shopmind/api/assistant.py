@@ -31,6 +31,9 @@ __all__ = ["router"]
 
 router = APIRouter(tags=["assistant"])
 
+MAX_ID = 2**63 - 1
+"""The largest ticket id a 64-bit database column holds."""
+
 _ID = r"^[A-Za-z0-9_.:-]+$"
 
 
@@ -192,7 +195,7 @@ async def tickets(
     response_model=Ticket,
     dependencies=[Depends(require(Scope.WRITE))],
 )
-async def ticket(request: Request, ticket_id: Annotated[int, Path(ge=1)]) -> Ticket:
+async def ticket(request: Request, ticket_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> Ticket:
     return _ticket(await run_in_threadpool(StoreTickets(request.app.state.store).get, ticket_id))
 
 
@@ -229,7 +232,7 @@ async def open_ticket(request: Request, body: TicketRequest) -> Ticket:
     dependencies=[Depends(require(Scope.WRITE))],
 )
 async def resolve(
-    request: Request, ticket_id: Annotated[int, Path(ge=1)], body: Resolution
+    request: Request, ticket_id: Annotated[int, Path(ge=1, le=MAX_ID)], body: Resolution
 ) -> Ticket:
     """Close a ticket with what was done."""
     desk = StoreTickets(request.app.state.store)

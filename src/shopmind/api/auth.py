@@ -64,6 +64,15 @@ class KeyRing:
             keys.append((hashed.lower() if hashed else digest(secret), Scope(scope_name)))
         return cls(tuple(keys))
 
+    def key_id(self, secret: str) -> str | None:
+        """A short id of a configured key (the start of its digest), None for any other."""
+        presented = digest(secret)
+        found = None
+        for known, _ in self.keys:
+            if hmac.compare_digest(known, presented):
+                found = known[:16]
+        return found
+
     def scope_of(self, secret: str) -> Scope | None:
         presented = digest(secret)
         found: Scope | None = None

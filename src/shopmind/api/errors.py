@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -65,6 +66,20 @@ def install_error_handlers(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         return error_response(422, "invalid_request", "the request does not match the API", details)
+
+    @app.exception_handler(sa.exc.OperationalError)
+    @app.exception_handler(sa.exc.InterfaceError)
+    async def store_unavailable(_: Request, exc: sa.exc.DBAPIError) -> JSONResponse:
+        # The database went away (restart, network): nothing was committed; the pool
+        # reconnects by itself once it is back, so the client should retry.
+        log.error("store_unavailable: %s", type(exc.orig).__name__ if exc.orig else exc)
+        response = error_response(
+            503,
+            "store_unavailable",
+            "the store (database) cannot be reached; nothing was written; retry shortly",
+        )
+        response.headers["Retry-After"] = "2"
+        return response
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:

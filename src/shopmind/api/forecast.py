@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from shopmind.api.models import ModelHolder
+from shopmind.data import summary
 from shopmind.errors import InvalidRequestError
 from shopmind.forecast.base import quantile_column
 from shopmind.forecast.engine import ForecastEngine
@@ -35,6 +37,7 @@ class Forecast(BaseModel):
 
 class Forecastable(BaseModel):
     product_id: str
+    title: str | None
     location: str | None
     series: str
     model: str | None
@@ -130,9 +133,13 @@ async def forecastable(
     loaded = holder.serving("forecast")
     engine: ForecastEngine = loaded.models["forecast"]
     frame = engine.summary(h).head(limit)
+    titles = await run_in_threadpool(
+        summary.product_titles, request.app.state.store, list(frame["product_id"].astype(str))
+    )
     products = [
         Forecastable(
             product_id=str(row["product_id"]),
+            title=titles.get(str(row["product_id"])),
             location=_text(row["location"]),
             series=str(row["series"]),
             model=_text(row["model"]),

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from shopmind.api.models import ModelHolder
 from shopmind.artifacts import Loaded
+from shopmind.data import summary
 from shopmind.errors import InvalidRequestError
 from shopmind.pricing.engine import PricingEngine
 from shopmind.pricing.optimize import Bounds
@@ -68,6 +69,7 @@ class PriceForecast(BaseModel):
 
 class PricedProduct(BaseModel):
     product_id: str
+    title: str | None
     category: str | None
     units: float = Field(description="Units sold per day recently.")
     price: float
@@ -126,9 +128,17 @@ async def priced_products(request: Request) -> PricedProducts:
     engine, loaded = _serving(request)
     frame = engine.overview()
     records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    titles = await run_in_threadpool(
+        summary.product_titles, request.app.state.store, [str(r["product_id"]) for r in records]
+    )
     return PricedProducts(
         model_version=loaded.version,
-        products=[PricedProduct(**{str(k): v for k, v in row.items()}) for row in records],
+        products=[
+            PricedProduct(
+                title=titles.get(str(row["product_id"])), **{str(k): v for k, v in row.items()}
+            )
+            for row in records
+        ],
     )
 
 

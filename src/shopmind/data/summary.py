@@ -24,6 +24,7 @@ __all__ = [
     "conversations",
     "freshness",
     "kpis",
+    "product_titles",
     "top_categories",
     "top_products",
     "weekly",
@@ -213,6 +214,20 @@ def top_products(store: Store, k: int = 10) -> list[Ranked]:
         )
         for r in rows
     ]
+
+
+def product_titles(store: Store, product_ids: list[str], batch: int = 500) -> dict[str, str]:
+    """The titles of the given products that have one, read `batch` ids at a time."""
+    products = store.table("products")
+    titles: dict[str, str] = {}
+    with store.engine.connect() as conn:
+        for start in range(0, len(product_ids), batch):
+            chunk = product_ids[start : start + batch]
+            query = sa.select(products.c.product_id, products.c.title).where(
+                products.c.product_id.in_(chunk), products.c.title.is_not(None)
+            )
+            titles.update((str(p), str(t)) for p, t in conn.execute(query))
+    return titles
 
 
 def top_categories(store: Store, k: int = 10) -> list[Ranked]:

@@ -20,6 +20,7 @@ __all__ = [
     "TIME",
     "Forecaster",
     "check_history",
+    "check_prediction",
     "check_quantiles",
     "quantile_column",
 ]
@@ -41,6 +42,18 @@ def check_quantiles(quantiles: Sequence[float]) -> tuple[float, ...]:
     if not values or any(not 0.0 < q < 1.0 for q in values):
         raise ValueError(f"quantiles must lie strictly between 0 and 1, not {list(quantiles)}")
     return values
+
+
+def check_prediction(
+    history: pd.DataFrame | None, h: int, quantiles: Sequence[float]
+) -> tuple[pd.DataFrame, tuple[float, ...]]:
+    """The start of every `predict`: the fitted history (RuntimeError before `fit`), a horizon
+    of at least one period and the checked quantiles."""
+    if history is None:
+        raise RuntimeError("fit the forecaster before predict")
+    if h < 1:
+        raise ValueError(f"the horizon h must be 1 or more, not {h}")
+    return history, check_quantiles(quantiles)
 
 
 def check_history(df: pd.DataFrame) -> None:

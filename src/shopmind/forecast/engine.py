@@ -23,6 +23,7 @@ from shopmind.forecast.backtest import backtest
 from shopmind.forecast.base import ID, TARGET, TIME, Forecaster, check_quantiles, quantile_column
 from shopmind.forecast.local import LocalForecaster
 from shopmind.forecast.series import demand_frame
+from shopmind.uncertainty import LEVEL, paired_gain
 
 __all__ = ["GRID", "ForecastEngine"]
 
@@ -53,6 +54,30 @@ HISTORY_PERIODS: Final = 182
 Freq = Literal["D", "W"]
 
 
+def _gain(ours: pd.Series, naive: pd.Series) -> dict[str, Any]:
+    """The RMSSE reduction against seasonal naive (see `shopmind.quality.FORECAST_ERRORS`),
+    with the interval from resampling series. Each series counts once here (its RMSSE averaged
+    over the windows), while the overall RMSSE in `models` averages every (series, window)
+    pair, so the two can differ slightly."""
+    paired = pd.concat([ours.rename("ours"), naive.rename("naive")], axis=1, join="inner")
+    try:
+        percent, low, high = paired_gain(
+            paired["ours"].to_numpy(), paired["naive"].to_numpy(), higher_is_better=False
+        )
+    except ValueError as error:
+        return {"error": str(error)}
+    return {
+        "metric": "rmsse",
+        "model": "shopmind",
+        "baseline": "seasonal-naive",
+        "percent": round(percent, 2),
+        "low": round(low, 2),
+        "high": round(high, 2),
+        "level": LEVEL,
+        "resampled": "series",
+    }
+
+
 class ForecastEngine:
     """Forecasts of every active product (and location), stored at training time."""
 
@@ -76,15 +101,22 @@ class ForecastEngine:
     def _model(self) -> Forecaster:
         return LocalForecaster(freq=self.freq)
 
-    def fit(self, shop: Shop) -> Self:
+    def fit(self, shop: Shop, *, forecaster: Forecaster | None = None) -> Self:
+        """Fit on `shop`; a distributed trainer may pass its own `forecaster` (e.g. one that
+        runs the same LocalForecaster per group of series on Spark) instead of `_model()`."""
+        history = demand_frame(shop, freq=self.freq, by_location=self.by_location)
+        return self.fit_history(history, forecaster=forecaster)
+
+    def fit_history(self, history: pd.DataFrame, *, forecaster: Forecaster | None = None) -> Self:
+        """Fit on a long demand frame (unique_id, ds, y) such as `demand_frame` builds, e.g.
+        one cut at an earlier day for a backtest."""
         if self.horizon < 1:
             raise ValueError(f"horizon must be at least 1 period, not {self.horizon}")
-        history = demand_frame(shop, freq=self.freq, by_location=self.by_location)
         if history.empty:
             raise InsufficientDataError(
                 "no product has sales to forecast: import orders and order lines"
             )
-        model = self._model().fit(history[[ID, TIME, TARGET]])
+        model = (forecaster or self._model()).fit(history[[ID, TIME, TARGET]])
         forecast = model.predict(self.horizon, GRID)
         self.forecast_ = forecast.set_index(ID).sort_index()
         self.chosen_ = getattr(model, "chosen_", pd.DataFrame())
@@ -187,6 +219,7 @@ class ForecastEngine:
             "series": int(history[ID].nunique()),
         }
         models: dict[str, dict[str, float]] = {}
+        per_series: dict[str, pd.Series] = {}
         for name, make in (("shopmind", self._model), ("seasonal-naive", self._naive)):
             run = backtest(
                 make(),
@@ -197,7 +230,9 @@ class ForecastEngine:
                 season=season,
             )
             models[name] = {k: round(float(v), 4) for k, v in run.metrics.items()}
+            per_series[name] = run.per_series.set_index(ID)["rmsse"]
         results["models"] = models
+        results["gain"] = _gain(per_series["shopmind"], per_series["seasonal-naive"])
         return results
 
     def _naive(self) -> Forecaster:

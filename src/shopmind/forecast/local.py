@@ -52,7 +52,7 @@ from shopmind.forecast.base import (
     TARGET,
     TIME,
     check_history,
-    check_quantiles,
+    check_prediction,
     quantile_column,
 )
 from shopmind.forecast.classify import NO_DEMAND, demand_classes
@@ -168,12 +168,8 @@ class LocalForecaster:
         quantiles: Sequence[float] = DEFAULT_QUANTILES,
         future: pd.DataFrame | None = None,
     ) -> pd.DataFrame:
-        if self._history is None:
-            raise RuntimeError("fit the forecaster before predict")
-        if h < 1:
-            raise ValueError(f"the horizon h must be 1 or more, not {h}")
-        qs = check_quantiles(quantiles)
-        history, chosen = self._history, self.chosen_
+        history, qs = check_prediction(self._history, h, quantiles)
+        chosen = self.chosen_
         if future is not None:
             wanted = pd.unique(future[ID].astype(str))
             unknown = [u for u in wanted if u not in chosen.index]

@@ -33,11 +33,17 @@ from shopmind.inventory.simulate import (
     SimulationResult,
     simulate,
 )
+from shopmind.uncertainty import LEVEL, bootstrap_mean
 
 __all__ = ["InventoryEngine", "PolicySpec"]
 
+MONTH_DAYS: Final = 30
 HISTORY_DAYS: Final = 365
 """Demand history kept per product for replays."""
+KNOWN_DAYS: Final = 91
+"""Days of demand before a replay that the textbook policy is estimated from."""
+BACKTEST_DAYS: Final = 56
+"""Days the evaluation replays after its cutoff."""
 
 PolicyKind = Literal["recommended", "order-up-to", "min-max", "reorder-quantity"]
 
@@ -148,7 +154,8 @@ class InventoryEngine:
     ) -> dict[str, Any]:
         """Replay `policy` (default: the reorder list's (R,s,S)) over the product's last `days`
         days of demand, next to the textbook version of the same policy (s from a normal
-        approximation, the same S - s); the stock curve of the chosen policy comes with it."""
+        approximation of the demand before those days, the same S - s); the stock curve of
+        the chosen policy comes with it."""
         spec = policy or PolicySpec()
         row = self._inventory_row(product_id, location)
         series = f"{product_id}@{row['location']}"
@@ -171,7 +178,7 @@ class InventoryEngine:
         result = simulate(
             demand, chosen, lead_time=lead, lost_sales=lost_sales, costs=costs, keep_paths=True
         )
-        normal = self._normal_level(demand, lead, spec.review_days)
+        normal = self._normal_level(self._known(series, days), lead, spec.review_days)
         textbook = simulate(
             demand,
             MinMax(normal, normal + recommended[1] - recommended[0], spec.review_days),
@@ -219,22 +226,45 @@ class InventoryEngine:
             raise ValueError(f"lead_time_days of {row['product_id']} must be > 0, not {value}")
         return max(1, round(float(value)))
 
-    def _normal_level(self, demand: np.ndarray, lead: int, review: int) -> float:
-        """Textbook reorder point: mu (L + R) + z sigma sqrt(L + R), mu and sigma from the daily
-        demand of the replay's first half (a moving estimate, as the textbook policy keeps)."""
-        first = demand[: max(7, len(demand) // 2)]
+    def _known(self, series: str, days: int) -> np.ndarray:
+        """The daily demand the textbook policy is set from: up to `KNOWN_DAYS` days before the
+        replayed `days`, or, with fewer than 28 of those, the first half of the replay."""
+        values = self.history_.loc[[series], TARGET].to_numpy(np.float64)
+        before = values[max(0, len(values) - days - KNOWN_DAYS) : max(0, len(values) - days)]
+        if len(before) >= 28:
+            return np.asarray(np.clip(before, 0.0, None), dtype=np.float64)
+        replay = np.clip(values[-days:], 0.0, None)
+        return np.asarray(replay[: max(7, len(replay) // 2)], dtype=np.float64)
+
+    def _normal_level(self, known: np.ndarray, lead: int, review: int) -> float:
+        """Textbook reorder point: mu (L + R) + z sigma sqrt(L + R), mu and sigma of the daily
+        demand `known` when the policy is set."""
         periods = lead + review
         z = float(norm.ppf(self.service_level))
-        return float(first.mean() * periods + z * first.std() * np.sqrt(periods))
+        return float(known.mean() * periods + z * known.std() * np.sqrt(periods))
 
-    def evaluate(self, shop: Shop, **_: Any) -> dict[str, Any]:
-        """The recommended policy replayed on every stocked product's recent demand, pooled,
-        against the textbook normal policy (a forecast engine is fitted for it)."""
-        forecast = ForecastEngine().fit(shop)
+    def evaluate(self, shop: Shop, *, days: int = BACKTEST_DAYS, **_: Any) -> dict[str, Any]:
+        """A backtest of the policy on the newest `days` days: forecasts fitted on the demand
+        before them set every stocked product's (R,s,S) as the reorder list would have on the
+        cutoff day; it and the textbook normal policy (from the same earlier demand, the same
+        S - s) are replayed over those days from the same starting stock. Pooled service and
+        costs per policy, and the saving per 30 days over all replayed products with the
+        interval from resampling them."""
         self.fit(shop)
-        pooled: dict[str, list[SimulationResult]] = {"shopmind": [], "textbook": []}
+        history = demand_frame(shop, freq="D")[[ID, TIME, TARGET]]
+        dates = np.sort(history[TIME].unique())
+        if len(dates) < days + KNOWN_DAYS:
+            raise InsufficientDataError(
+                f"a stock backtest needs {days + KNOWN_DAYS} days of sales, the shop has "
+                f"{len(dates)}"
+            )
+        cutoff = pd.Timestamp(dates[-days - 1])
+        forecast = ForecastEngine(horizon=days, test_periods=days)
+        forecast.fit_history(history[history[TIME] <= cutoff])
         listed = self.reorder(forecast, include_all=True)
         rows = listed[["product_id", "location", "reorder_point", "order_up_to"]]
+        pooled: dict[str, list[SimulationResult]] = {"shopmind": [], "textbook": []}
+        savings = []
         for product_id, location, low, high in rows.itertuples(index=False):
             try:
                 run = self.simulate(
@@ -242,16 +272,32 @@ class InventoryEngine:
                     str(product_id),
                     location=str(location),
                     recommended=(float(low), float(high)),
+                    days=days,
                 )
             except (InsufficientDataError, ValueError):
                 continue
             pooled["shopmind"].append(run["result"])
             pooled["textbook"].append(run["textbook"])
-        return {
+            ours, textbook = run["result"].total_cost.sum(), run["textbook"].total_cost.sum()
+            savings.append(float(textbook - ours) * MONTH_DAYS / days)
+        results: dict[str, Any] = {
             "service_level": self.service_level,
+            "cutoff": f"{cutoff:%Y-%m-%d}",
+            "days": days,
             "products": len(pooled["shopmind"]),
             "models": {name: _pooled(runs) for name, runs in pooled.items()},
         }
+        if savings:
+            per_product = np.asarray(savings)
+            low, high = bootstrap_mean(per_product)
+            results["saving"] = {
+                "per_30_days": round(float(per_product.sum()), 2),
+                "low": round(low * len(per_product), 2),
+                "high": round(high * len(per_product), 2),
+                "level": LEVEL,
+                "resampled": "products",
+            }
+        return results
 
 
 def _cost(row: pd.Series, name: str) -> float:

@@ -353,7 +353,9 @@ class MarketingEngine:
             if unknown:
                 shown = ", ".join(repr(c) for c in unknown[:5])
                 raise NotFoundError(f"{len(unknown)} unknown customer(s) in the audience: {shown}")
-            positions = np.unique([self.customer_index_[c] for c in customers])
+            positions = np.unique(
+                np.asarray([self.customer_index_[c] for c in customers], dtype=np.int64)
+            )
         if segments is not None:
             known = set(table["segment"])
             unknown = [s for s in segments if s not in known]

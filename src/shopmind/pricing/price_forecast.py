@@ -45,7 +45,7 @@ from shopmind.forecast.base import (
     TARGET,
     TIME,
     check_history,
-    check_quantiles,
+    check_prediction,
     quantile_column,
 )
 from shopmind.forecast.local import (
@@ -207,12 +207,7 @@ class PriceForecaster:
         quantiles: Sequence[float] = DEFAULT_QUANTILES,
         future: pd.DataFrame | None = None,
     ) -> pd.DataFrame:
-        if self._history is None:
-            raise RuntimeError("fit the forecaster before predict")
-        if h < 1:
-            raise ValueError(f"the horizon h must be 1 or more, not {h}")
-        qs = check_quantiles(quantiles)
-        history = self._history
+        history, qs = check_prediction(self._history, h, quantiles)
         if future is not None:
             wanted = set(pd.unique(future[ID].astype(str)))
             unknown = sorted(wanted - set(history[ID]))

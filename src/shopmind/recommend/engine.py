@@ -76,21 +76,34 @@ class RecommendEngine:
             return copy.deepcopy(self.model)
         return served_model(content=self.content)
 
-    def fit(self, shop: Shop) -> Self:
+    def fit(
+        self,
+        shop: Shop,
+        *,
+        history: sp.csr_matrix | None = None,
+        fitted: Recommender | None = None,
+    ) -> Self:
+        """Fit on `shop`. A distributed trainer may pass the customers x products `history`
+        it aggregated (default: `interactions(shop)`) and a personal model it already fitted
+        on that history (default: a copy of `model`, or the served blend, fitted here)."""
         lines = bought(shop)
         self.customer_ids_ = shop.customer_ids
         self.product_ids_ = shop.product_ids
         # Plain dicts: a look-up per request costs nanoseconds, not a pandas call.
         self.customer_index_ = {str(c): i for i, c in enumerate(shop.customer_ids)}
         self.product_index_ = {str(p): i for i, p in enumerate(shop.product_ids)}
-        self.history_ = interactions(shop)
+        self.history_ = interactions(shop) if history is None else history.tocsr()
         purchased = shop.matrix(lines)
         purchased.data = np.ones_like(purchased.data)
         self.purchased_ = purchased.astype(bool).tocsr()
         self.item_features_ = (
             embed_products(shop.tables["products"]) if self.content and shop.n_products else None
         )
-        self.model_ = self._new_model().fit(self.history_, item_features=self.item_features_)
+        self.model_ = (
+            fitted
+            if fitted is not None
+            else self._new_model().fit(self.history_, item_features=self.item_features_)
+        )
         self.trending_ = self._trending(shop, lines)
         self.together_ = _top_k_similarity(_orders_by_products(shop, lines), self.neighbours)
         self.similar_ = _top_k_similarity(self.history_, self.neighbours)

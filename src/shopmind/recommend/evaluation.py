@@ -21,13 +21,16 @@ from shopmind.data.snapshot import Shop
 from shopmind.errors import InsufficientDataError
 from shopmind.recommend.base import Recommender
 from shopmind.recommend.interactions import interaction_frame
-from shopmind.recommend.metrics import coverage, novelty, ranking_metrics, rating_errors
+from shopmind.recommend.metrics import coverage, novelty, per_user_metrics, rating_errors
 from shopmind.recommend.splits import leave_last_n, stratified_split, temporal_split
+from shopmind.uncertainty import LEVEL, paired_gain
 
 __all__ = ["SPLITS", "Split", "evaluate", "split_frame"]
 
 Split = Literal["temporal", "random-user", "stratified-item", "leave-last-n"]
 SPLITS: tuple[Split, ...] = ("temporal", "random-user", "stratified-item", "leave-last-n")
+GAIN_MODELS = ("served", "popular")
+"""The gain recorded with its interval: the served model against best-sellers."""
 
 
 def split_frame(
@@ -100,14 +103,19 @@ def evaluate(
         "test_rows": len(test_part),
         "models": {},
     }
+    ndcg: dict[str, np.ndarray] = {}
     for name, make in models.items():
         model = make().fit(train, item_features=item_features)
         # As in serving: what was bought before is not shown again; what was viewed may be.
         items, _ = model.recommend(train[users], k, exclude=bought_before[users].tocsr())
-        metrics = ranking_metrics(items, test[users], k)
+        per_user = per_user_metrics(items, test[users], k)
+        ndcg[name] = per_user[f"ndcg@{k}"]
+        metrics = {metric: float(np.mean(values)) for metric, values in per_user.items()}
         metrics[f"coverage@{k}"] = coverage(items, shop.n_products)
         metrics[f"novelty@{k}"] = novelty(items, train)
         results["models"][name] = metrics
+    if GAIN_MODELS[0] in ndcg and GAIN_MODELS[1] in ndcg:
+        results["gain"] = _gain(ndcg[GAIN_MODELS[0]], ndcg[GAIN_MODELS[1]], k)
     if rating_models:
         ratings = _ratings(shop)
         if len(ratings) >= 10:
@@ -115,6 +123,25 @@ def evaluate(
                 shop, ratings, rating_models, split, split_options
             )
     return results
+
+
+def _gain(ours: np.ndarray, baseline: np.ndarray, k: int) -> dict[str, Any]:
+    """The served model's gain in ndcg@k over best-sellers, with the interval from
+    resampling the test customers."""
+    try:
+        percent, low, high = paired_gain(ours, baseline, higher_is_better=True)
+    except ValueError as error:
+        return {"error": str(error)}
+    return {
+        "metric": f"ndcg@{k}",
+        "model": GAIN_MODELS[0],
+        "baseline": GAIN_MODELS[1],
+        "percent": round(percent, 2),
+        "low": round(low, 2),
+        "high": round(high, 2),
+        "level": LEVEL,
+        "resampled": "test customers",
+    }
 
 
 def _ratings(shop: Shop) -> pd.DataFrame:

@@ -11,7 +11,14 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["coverage", "hits_matrix", "novelty", "ranking_metrics", "rating_errors"]
+__all__ = [
+    "coverage",
+    "hits_matrix",
+    "novelty",
+    "per_user_metrics",
+    "ranking_metrics",
+    "rating_errors",
+]
 
 
 def hits_matrix(recommended: np.ndarray, relevant: sp.csr_matrix) -> np.ndarray:
@@ -24,8 +31,11 @@ def hits_matrix(recommended: np.ndarray, relevant: sp.csr_matrix) -> np.ndarray:
     return hits.reshape(recommended.shape)
 
 
-def ranking_metrics(recommended: np.ndarray, relevant: sp.csr_matrix, k: int) -> dict[str, float]:
-    """Mean precision, recall, ndcg, map and hit rate at k over users with relevant items."""
+def per_user_metrics(
+    recommended: np.ndarray, relevant: sp.csr_matrix, k: int
+) -> dict[str, np.ndarray]:
+    """Precision, recall, ndcg, map and hit rate at k of each user with relevant items, in
+    the order of the rows (users without relevant items are left out)."""
     recommended = recommended[:, :k]
     n_relevant = np.diff(relevant.indptr)
     users = n_relevant > 0
@@ -40,11 +50,19 @@ def ranking_metrics(recommended: np.ndarray, relevant: sp.csr_matrix, k: int) ->
     precision_at_rank = np.cumsum(hits, axis=1) / np.arange(1, k + 1)
     average_precision = (precision_at_rank * hits).sum(axis=1) / np.minimum(n_rel, k)
     return {
-        f"precision@{k}": float(np.mean(n_hits / k)),
-        f"recall@{k}": float(np.mean(n_hits / n_rel)),
-        f"ndcg@{k}": float(np.mean(dcg / ideal)),
-        f"map@{k}": float(np.mean(average_precision)),
-        f"hitrate@{k}": float(np.mean(n_hits > 0)),
+        f"precision@{k}": n_hits / k,
+        f"recall@{k}": n_hits / n_rel,
+        f"ndcg@{k}": dcg / ideal,
+        f"map@{k}": average_precision,
+        f"hitrate@{k}": (n_hits > 0).astype(np.float64),
+    }
+
+
+def ranking_metrics(recommended: np.ndarray, relevant: sp.csr_matrix, k: int) -> dict[str, float]:
+    """Mean precision, recall, ndcg, map and hit rate at k over users with relevant items."""
+    return {
+        name: float(np.mean(values))
+        for name, values in per_user_metrics(recommended, relevant, k).items()
     }
 
 

@@ -7,7 +7,7 @@ function productPicker(ui, products, onPick) {
     "select",
     { id: "pricing-product", "data-testid": "pricing-product", onchange: (e) => onPick(e.target.value) },
     products.map((p) =>
-      ui.el("option", { value: p.product_id }, `${p.product_id} · ${p.category ?? ""} · ${ui.money(p.price)}`),
+      ui.el("option", { value: p.product_id }, `${p.title ? `${p.title} (${p.product_id})` : p.product_id} · ${p.category ?? ""} · ${ui.money(p.price)}`),
     ),
   );
   return ui.el("label", {}, "Product", select);

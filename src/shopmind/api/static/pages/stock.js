@@ -8,7 +8,7 @@ function productPicker(ui, products, onPick) {
     "select",
     { id: "stock-product", "data-testid": "stock-product", onchange: (e) => onPick(e.target.value) },
     products.map((p) =>
-      ui.el("option", { value: p.product_id }, `${p.product_id} · ${ui.number(p.expected)} units / ${HORIZON} days`),
+      ui.el("option", { value: p.product_id }, `${p.title ? `${p.title} (${p.product_id})` : p.product_id} · ${ui.number(p.expected)} units / ${HORIZON} days`),
     ),
   );
   return ui.el("div", { class: "controls" }, ui.el("label", {}, "Product", select));
