@@ -38,11 +38,29 @@ def text_model() -> SentenceTransformer:
 
 def encode(texts: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
     """L2-normalised float32 embeddings (len(texts) x 384), in order. Empty input gives an
-    empty (0 x 384) array; texts are batched by length so padding stays short."""
-    import torch
-
+    empty (0 x 384) array; texts are batched by length so padding stays short. A single text
+    is remembered (the last `ONE_TEXT_CACHE`), as the assistant asks for the same message more
+    than once in one turn (intent, FAQ, product search)."""
     if len(texts) == 0:
         return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
+    if len(texts) == 1:
+        return np.array(_encode_one(str(texts[0]))[None, :])
+    return _encode(texts, batch_size)
+
+
+ONE_TEXT_CACHE = 4096
+
+
+@functools.lru_cache(maxsize=ONE_TEXT_CACHE)
+def _encode_one(text: str) -> np.ndarray:
+    vector: np.ndarray = _encode([text], 1)[0]
+    vector.flags.writeable = False
+    return vector
+
+
+def _encode(texts: Sequence[str], batch_size: int) -> np.ndarray:
+    import torch
+
     model = text_model()
     tokenizer = model.tokenizer
     transformer: Any = model[0].auto_model

@@ -41,9 +41,14 @@ def test_secrets_never_reach_the_logs(tmp_path: Path, caplog: pytest.LogCaptureF
             client.post("/admin/reload", headers=headers)
             client.get(f"/recommendations/{customer}", headers=headers)
             client.get("/dashboard/overview", headers=headers)
-        message = {"message": "where is my order?", "customer_token": secret_token}
-        client.post("/assistant/messages", json=message)
-        client.post("/assistant/messages", json={**message, "customer_token": "forged.token"})
+        message = {
+            "conversation_id": "secrets-test-1",
+            "text": "where is my order?",
+            "customer_token": secret_token,
+        }
+        assert client.post("/assistant/messages", json=message).status_code == 200
+        forged = {**message, "customer_token": f"{secret_token[:-4]}AAAA"}
+        client.post("/assistant/messages", json=forged)
     logged = "\n".join(
         f"{record.name} {record.getMessage()} {record.exc_text or ''}" for record in caplog.records
     )

@@ -6,14 +6,14 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
-import pandas as pd
 from fastapi import APIRouter, Body, Depends, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from shopmind.api.auth import Scope, require
-from shopmind.data.importer import import_frames, import_sources
+from shopmind.data.importer import import_sources
 from shopmind.data.io import Source
+from shopmind.data.live import append_events
 from shopmind.data.schema import IMPORT_ORDER, TABLES
 from shopmind.data.store import Mode, Store
 from shopmind.errors import DataError, Issue, NotFoundError
@@ -116,10 +116,7 @@ async def import_table(
 async def post_events(request: Request, batch: Annotated[EventBatch, Body()]) -> Accepted:
     """Record live events; answers only after they are committed."""
     rows: list[dict[str, Any]] = [e.model_dump() for e in batch.events]
-    frame = pd.DataFrame(rows)
-    report = await run_in_threadpool(
-        lambda: import_frames(
-            _store(request), {"events": frame}, mode="append", source="request body events"
-        )
+    accepted = await run_in_threadpool(
+        lambda: append_events(_store(request), rows, source="request body events")
     )
-    return Accepted(accepted=report.rows["events"])
+    return Accepted(accepted=accepted)

@@ -125,9 +125,10 @@ def _check_references(
             known: set[object] = set()
             if fk.table in frames:
                 known |= set(frames[fk.table][fk.ref_column].dropna())
-            if not (fk.table in frames and mode == "replace"):
-                known |= {k[0] for k in store.keys(fk.table, [fk.ref_column])}
             values = frame[fk.column]
+            if not (fk.table in frames and mode == "replace"):
+                asked = set(values.dropna()) - known
+                known |= store.existing(fk.table, fk.ref_column, asked)
             unknown = values.notna() & ~values.isin(known)
             rows = unknown.to_numpy().nonzero()[0]
             room = max(MAX_ISSUES - len(issues), 0)

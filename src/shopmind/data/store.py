@@ -7,7 +7,7 @@ can migrate an existing store in place (see MIGRATIONS).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -302,6 +302,19 @@ class Store:
         with self.engine.connect() as conn:
             return [(str(p), str(t)) for p, t in conn.execute(query)]
 
+    def existing(self, name: str, column: str, values: Iterable[Any], batch: int = 500) -> set[Any]:
+        """Those of `values` that `column` of table `name` holds, asked `batch` at a time, so a
+        small import checks its references without reading a large table."""
+        wanted = list(dict.fromkeys(values))
+        found: set[Any] = set()
+        sql_column = self.table(name).c[column]
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), batch):
+                chunk = wanted[start : start + batch]
+                query = sa.select(sql_column).where(sql_column.in_(chunk)).distinct()
+                found.update(value for (value,) in conn.execute(query))
+        return found
+
     def keys(self, name: str, columns: Sequence[str]) -> set[tuple[Any, ...]]:
         sql_table = self.table(name)
         with self.engine.connect() as conn:
@@ -340,6 +353,24 @@ class Store:
             if progress is not None:
                 progress(len(chunk))
         return len(rows)
+
+    def append(self, name: str, rows: list[dict[str, Any]]) -> int:
+        """Append rows that are already valid (canonical columns, Python values, datetimes
+        naive UTC) in one transaction; the fast path for small live writes."""
+        spec = TABLES[name]
+        sqlite = self.engine.dialect.name == "sqlite"
+        tuples = [
+            tuple(
+                value.isoformat(sep=" ", timespec="microseconds")  # SQLAlchemy's SQLite format
+                if sqlite and isinstance(value, datetime)
+                else value
+                for value in (row.get(c.name, c.default) for c in spec.columns)
+            )
+            for row in rows
+        ]
+        with self.transaction() as conn:
+            _insert(conn, self.table(name), spec.column_names, tuples, self.engine.dialect.name)
+        return len(tuples)
 
     def _delete_keys(self, conn: sa.Connection, spec: Table, frame: pd.DataFrame) -> None:
         sql_table = self.table(spec.name)
