@@ -48,11 +48,16 @@ def uvicorn(app: str, *options: str) -> list[str]:
 
 
 def rss_mb(pid: int) -> float:
-    """The resident memory of a process, from /proc."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024.0
-    return float("nan")
+    """The resident memory of a process and its children (a server's workers), from /proc."""
+    total = 0.0
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) / 1024.0
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:  # the process is gone
+        return total
+    return total + sum(rss_mb(int(child)) for child in children)
 
 
 async def open_loop(

@@ -665,15 +665,27 @@ def serve(
         str | None, typer.Option(help="Address to listen on [default: 127.0.0.1]")
     ] = None,
     port: Annotated[int | None, typer.Option(help="Port [default: 8000]")] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Worker processes, e.g. one per core; each loads the models (memory times "
+            "N) and keeps its own rate-limit counts.",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the HTTP API (OpenAPI docs at /docs)."""
-    _serve(_settings(), host, port)
+    _serve(_settings(), host, port, workers)
 
 
-def _serve(settings: Settings, host: str | None, port: int | None) -> None:
+def _serve(settings: Settings, host: str | None, port: int | None, workers: int = 1) -> None:
+    import os
+
     import uvicorn
 
     from shopmind.api import create_app
+    from shopmind.api.app import SETTINGS_VARIABLE
 
     address = host or settings.host
     number = port or settings.port
@@ -683,7 +695,19 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> None:
         f"  API docs:  http://{address}:{number}/docs",
         highlight=False,
     )
-    uvicorn.run(create_app(settings), host=address, port=number, log_level="info")
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=address, port=number, log_level="info")
+        return
+    # Worker processes build the app themselves, from these very settings.
+    os.environ[SETTINGS_VARIABLE] = settings.model_dump_json()
+    uvicorn.run(
+        "shopmind.api.app:worker_app",
+        factory=True,
+        host=address,
+        port=number,
+        workers=workers,
+        log_level="info",
+    )
 
 
 @app.command()

@@ -36,7 +36,7 @@ def free_port() -> int:
 class Server:
     """`shopmind serve` in its own process, on a store URL and a free port."""
 
-    def __init__(self, store_url: str, data_dir: Path) -> None:
+    def __init__(self, store_url: str, data_dir: Path, *options: str) -> None:
         self.port = free_port()
         env = os.environ | {
             "SHOPMIND_DATABASE_URL": store_url,
@@ -44,7 +44,7 @@ class Server:
             "SHOPMIND_API_KEYS": "write:w",
         }
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "shopmind", "serve", "--port", str(self.port)],
+            [sys.executable, "-m", "shopmind", "serve", "--port", str(self.port), *options],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -146,3 +146,16 @@ def test_a_hard_kill_loses_no_acknowledged_event(prepared: str, tmp_path: Path) 
         assert request(again.port, "POST", "/events", events(["after"]))[0] == 201
     finally:
         again.stop()
+
+
+def test_several_workers_share_one_store(prepared: str, tmp_path: Path) -> None:
+    server = Server(prepared, tmp_path, "--workers", "2")
+    try:
+        children = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children")
+        assert len(children.read_text().split()) >= 2, "uvicorn did not start two workers"
+        ids = [f"w{i}" for i in range(40)]
+        for i in range(0, len(ids), 4):  # the keys reach every worker
+            assert request(server.port, "POST", "/events", events(ids[i : i + 4]))[0] == 201
+    finally:
+        server.stop()
+    assert_all_stored(prepared, ids)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import platform
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -33,7 +34,7 @@ from shopmind.config import Settings
 from shopmind.data.schema import SCHEMA_VERSION
 from shopmind.data.store import Store
 
-__all__ = ["create_app"]
+__all__ = ["SETTINGS_VARIABLE", "create_app", "worker_app"]
 
 log = logging.getLogger("shopmind.api")
 
@@ -54,6 +55,16 @@ class Version(BaseModel):
 class Reloaded(BaseModel):
     model_version: str
     engines: list[str]
+
+
+SETTINGS_VARIABLE = "SHOPMIND_WORKER_SETTINGS"
+"""How `shopmind serve --workers N` hands its settings (as JSON) to the worker processes."""
+
+
+def worker_app() -> FastAPI:
+    """The app of one worker process of `shopmind serve --workers N`."""
+    text = os.environ.get(SETTINGS_VARIABLE)
+    return create_app(Settings.model_validate_json(text) if text else None)
 
 
 def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
