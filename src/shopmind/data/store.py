@@ -315,12 +315,6 @@ class Store:
                 found.update(value for (value,) in conn.execute(query))
         return found
 
-    def keys(self, name: str, columns: Sequence[str]) -> set[tuple[Any, ...]]:
-        sql_table = self.table(name)
-        with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(*(sql_table.c[c] for c in columns)).distinct())
-            return {tuple(r) for r in rows}
-
     # --- writing ------------------------------------------------------------------------------
 
     @contextmanager
