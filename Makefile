@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit browser install clean
+.PHONY: demo test lint typecheck audit unit browser install clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy src/shopmind
 
+# Known vulnerabilities in the pinned dependencies; says how many could not be audited.
+audit: $(STAMP)
+	bash .ci/audit
+
 unit: $(STAMP)
 	$(BIN)/pytest -n 2 --dist loadfile
 
@@ -31,7 +35,7 @@ unit: $(STAMP)
 browser: $(STAMP)
 	$(BIN)/pytest tests/browser
 
-test: lint typecheck unit
+test: lint typecheck audit unit
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

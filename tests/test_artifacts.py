@@ -88,3 +88,16 @@ def test_corrupt_evaluation_is_ignored_with_a_warning(
         assert artifacts.evaluation("forecast") is None
         assert artifacts.evaluation("pricing") is None
     assert "forecast.json" in caplog.text and "pricing.json" in caplog.text
+
+
+def test_rewrite_keeps_the_name_and_manifest_and_swaps_the_models(tmp_path: Path) -> None:
+    artifacts = Artifacts(tmp_path)
+    first = artifacts.save({"m": 1}, {"customers": 5})
+    second = artifacts.save({"m": 2}, {"customers": 6})
+    artifacts.rewrite(first, {"m": 10})
+    assert artifacts.versions() == [first, second] and artifacts.current() == second
+    rewritten = artifacts.load(first)
+    assert rewritten.models == {"m": 10} and rewritten.manifest["customers"] == 5
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # nothing left over
+    artifacts.remove(first)
+    assert artifacts.versions() == [second]

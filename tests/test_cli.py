@@ -312,3 +312,29 @@ def test_assistant_train_evaluate_and_chat(
     assert code == 0, err
     assert "assistant>" in out and "intent greeting" in out
     assert f"order {order_id}" in out  # the source of the status answer
+
+
+def test_privacy_export_erase_and_retain(run: Run, tmp_path: Path) -> None:
+    folder = tmp_path / "shop"
+    run("sample", "--out", str(folder), *SMALL)
+    assert run("import", str(folder))[0] == 0
+    assert run("train", "recommend", "marketing")[0] == 0
+    customer = "C00001"
+    exported = tmp_path / "c1.json"
+    code, out, err = run("privacy", "export", customer, "--output", str(exported))
+    assert code == 0, err
+    held = json.loads(exported.read_text())
+    assert held["tables"]["customers"][0]["customer_id"] == customer
+    assert held["tables"]["orders"] and set(held["models"]) == {"recommend", "marketing"}
+    code, out, err = run("privacy", "erase", customer, "--yes")
+    assert code == 0, err
+    assert "customers" in out and "1 artifact version" in out
+    assert run("privacy", "export", customer)[0] == 6  # nothing held any more
+    assert run("privacy", "erase", customer, "--yes")[0] == 6
+    assert run("privacy", "retain")[0] == 2  # no period given or configured
+    code, out, err = run("privacy", "retain", "--events-days", "1")
+    assert code == 0, err
+    assert "events" in out
+    store = Store(sqlite_url(tmp_path / "data" / "shopmind.db"))
+    assert store.counts()["events"] == 0  # the sample shop's events all predate today
+    store.close()

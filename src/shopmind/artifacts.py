@@ -53,6 +53,37 @@ class Artifacts:
         """Write a new version holding `models`; returns its name and makes it current."""
         self.root.mkdir(parents=True, exist_ok=True)
         version = self._new_version()
+        full = {
+            "version": version,
+            "created_at": datetime.now(UTC).isoformat(),
+            "engines": sorted(models),
+            **manifest,
+        }
+        staging = self._stage(version, models, full)
+        os.replace(staging, self.root / version)
+        self._write_current(version)
+        return version
+
+    def rewrite(self, version: str, models: Mapping[str, object]) -> None:
+        """Replace the models of an existing version, keeping its name and manifest (a privacy
+        erasure). The new folder is complete before it takes the old one's place; a reader in
+        between finds the version missing for a moment and keeps serving what it has."""
+        folder = self.root / version
+        manifest = json.loads((folder / _MANIFEST).read_text())
+        staging = self._stage(version, models, {**manifest, "engines": sorted(models)})
+        retired = folder.with_name(f".{version}.retired")
+        os.replace(folder, retired)
+        os.replace(staging, folder)
+        shutil.rmtree(retired, ignore_errors=True)
+
+    def remove(self, version: str) -> None:
+        """Delete a version (one that cannot be read any more)."""
+        shutil.rmtree(self.root / version, ignore_errors=True)
+
+    def _stage(
+        self, version: str, models: Mapping[str, object], manifest: Mapping[str, Any]
+    ) -> Path:
+        """A hidden folder holding the pickled models and the manifest, synced to disk."""
         staging = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=self.root))
         try:
             for name, model in models.items():
@@ -60,19 +91,11 @@ class Artifacts:
                     pickle.dump(model, handle, protocol=pickle.HIGHEST_PROTOCOL)
                     handle.flush()
                     os.fsync(handle.fileno())
-            full = {
-                "version": version,
-                "created_at": datetime.now(UTC).isoformat(),
-                "engines": sorted(models),
-                **manifest,
-            }
-            (staging / _MANIFEST).write_text(json.dumps(full, indent=2, default=str))
-            os.replace(staging, self.root / version)
+            (staging / _MANIFEST).write_text(json.dumps(manifest, indent=2, default=str))
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        self._write_current(version)
-        return version
+        return staging
 
     def versions(self) -> list[str]:
         """Complete versions, oldest first."""

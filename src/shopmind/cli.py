@@ -35,6 +35,7 @@ from shopmind.data.store import Mode, Store
 from shopmind.errors import DataError, ShopmindError
 
 if TYPE_CHECKING:
+    from shopmind.api.server import LogLevel
     from shopmind.engine import Engine, SnapshotInfo
 
 __all__ = ["app", "main"]
@@ -46,6 +47,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+LOG_LEVELS = ("debug", "info", "warning", "error")
 console = Console(stderr=False, soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
 
@@ -674,18 +676,27 @@ def serve(
             "N) and keeps its own rate-limit counts.",
         ),
     ] = 1,
+    log_level: Annotated[
+        str,
+        typer.Option(help="debug, info (one access line a request), warning or error."),
+    ] = "info",
 ) -> None:
     """Serve the HTTP API (OpenAPI docs at /docs)."""
-    _serve(_settings(), host, port, workers)
+    if log_level not in LOG_LEVELS:
+        raise typer.BadParameter(
+            f"must be one of {', '.join(LOG_LEVELS)}", param_hint="--log-level"
+        )
+    _serve(_settings(), host, port, workers, cast("LogLevel", log_level))
 
 
-def _serve(settings: Settings, host: str | None, port: int | None, workers: int = 1) -> None:
-    import os
-
-    import uvicorn
-
-    from shopmind.api import create_app
-    from shopmind.api.app import SETTINGS_VARIABLE
+def _serve(
+    settings: Settings,
+    host: str | None,
+    port: int | None,
+    workers: int = 1,
+    log_level: LogLevel = "info",
+) -> None:
+    from shopmind.api.server import serve as run
 
     address = host or settings.host
     number = port or settings.port
@@ -695,19 +706,7 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int 
         f"  API docs:  http://{address}:{number}/docs",
         highlight=False,
     )
-    if workers == 1:
-        uvicorn.run(create_app(settings), host=address, port=number, log_level="info")
-        return
-    # Worker processes build the app themselves, from these very settings.
-    os.environ[SETTINGS_VARIABLE] = settings.model_dump_json()
-    uvicorn.run(
-        "shopmind.api.app:worker_app",
-        factory=True,
-        host=address,
-        port=number,
-        workers=workers,
-        log_level="info",
-    )
+    run(settings, address, number, workers=workers, log_level=log_level)
 
 
 @app.command()
@@ -795,6 +794,119 @@ def _demo_evaluations() -> None:
         )
 
 
+privacy = typer.Typer(
+    help="What the shop holds about a customer: export it, erase it, enforce retention.",
+    no_args_is_help=True,
+)
+app.add_typer(privacy, name="privacy")
+
+
+@privacy.command("export")
+def privacy_export(
+    customer_id: Annotated[str, typer.Argument(help="The shop's customer id.")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the JSON here [default: stdout].")
+    ] = None,
+) -> None:
+    """Every row about a customer in every table, and what the trained models hold about
+    them, as JSON."""
+    import json
+
+    from shopmind.privacy import export_customer
+
+    settings = _settings()
+    store = Store(settings.store_url, create=False)
+    try:
+        exported = export_customer(store, customer_id, _served_models(settings))
+    finally:
+        store.close()
+    text = json.dumps(exported, indent=2, ensure_ascii=False, default=str)
+    if output is None:
+        typer.echo(text)
+        return
+    output.write_text(text + "\n")
+    console.print(f"exported {sum(map(len, exported['tables'].values()))} rows to {output}")
+
+
+def _served_models(settings: Settings) -> dict[str, object]:
+    from shopmind.artifacts import Artifacts
+    from shopmind.errors import ArtifactError
+
+    try:
+        return Artifacts(settings.artifacts_dir).load().models
+    except ArtifactError:
+        return {}
+
+
+@privacy.command("erase")
+def privacy_erase(
+    customer_id: Annotated[str, typer.Argument(help="The shop's customer id.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Delete a customer from the store (one transaction) and from every trained artifact,
+    without a retrain. A running service drops them within a second."""
+    from shopmind.artifacts import Artifacts
+    from shopmind.privacy import erase_customer
+
+    if not yes:
+        typer.confirm(f"Erase customer {customer_id} everywhere? This cannot be undone", abort=True)
+    settings = _settings()
+    store = Store(settings.store_url, create=False)
+    try:
+        erasure = erase_customer(store, customer_id, Artifacts(settings.artifacts_dir))
+    finally:
+        store.close()
+    rows = ", ".join(f"{n} {table}" for table, n in erasure.rows.items() if n) or "no rows"
+    console.print(
+        f"erased: {rows} deleted; forgotten in {len(erasure.versions)} artifact version(s)"
+        + (f" and {erasure.batch_rows} batch rows" if erasure.batch_rows else ""),
+        highlight=False,
+    )
+
+
+@privacy.command("retain")
+def privacy_retain(
+    events_days: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Keep events this many days [default: SHOPMIND_RETENTION_EVENTS_DAYS]."
+        ),
+    ] = None,
+    conversations_days: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Keep conversations and resolved tickets this many days after their last "
+            "change [default: SHOPMIND_RETENTION_CONVERSATIONS_DAYS].",
+        ),
+    ] = None,
+) -> None:
+    """Delete raw events and conversations older than the retention period; schedule it
+    (e.g. nightly from cron)."""
+    from shopmind.privacy import enforce_retention
+
+    settings = _settings()
+    events_days = events_days or settings.retention_events_days
+    conversations_days = conversations_days or settings.retention_conversations_days
+    if events_days is None and conversations_days is None:
+        raise typer.BadParameter(
+            "no retention period set: pass --events-days/--conversations-days or set "
+            "SHOPMIND_RETENTION_EVENTS_DAYS / SHOPMIND_RETENTION_CONVERSATIONS_DAYS"
+        )
+    store = Store(settings.store_url, create=False)
+    try:
+        done = enforce_retention(
+            store, events_days=events_days, conversations_days=conversations_days
+        )
+    finally:
+        store.close()
+    console.print(
+        f"deleted {done.events:,} events, {done.conversations:,} conversations and "
+        f"{done.tickets:,} resolved tickets past retention",
+        highlight=False,
+    )
+
+
 def _print_shop_summary(store: Store) -> None:
     orders = store.read("orders", ["order_id", "ordered_at", "status"])
     lines = store.read("order_lines", ["quantity", "unit_price", "discount"])
@@ -814,6 +926,9 @@ def _print_shop_summary(store: Store) -> None:
 
 def main() -> None:
     """Entry point: expected errors become a message and an exit code, not a traceback."""
+    from shopmind.privacy import install_log_masking
+
+    install_log_masking()
     try:
         app(standalone_mode=False)
     except ShopmindError as exc:

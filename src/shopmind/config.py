@@ -92,6 +92,18 @@ class Settings(BaseSettings):
     spark_jdbc_jar: Path | None = Field(
         None, description="The JDBC driver jar for spark_jdbc_url (nothing is downloaded)."
     )
+    retention_events_days: int | None = Field(
+        None,
+        ge=1,
+        description="Days raw browsing events are kept by `shopmind privacy retain`; "
+        "unset keeps them.",
+    )
+    retention_conversations_days: int | None = Field(
+        None,
+        ge=1,
+        description="Days assistant conversations and resolved tickets are kept after their "
+        "last change by `shopmind privacy retain`; unset keeps them.",
+    )
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
 

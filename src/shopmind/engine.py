@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, Self
+from typing import Any, Protocol, Self, runtime_checkable
 
 from shopmind.artifacts import Artifacts
 from shopmind.data.snapshot import Shop
 from shopmind.errors import ArtifactError
 
-__all__ = ["DASHBOARD_EVALUATIONS", "ENGINES", "Engine", "SnapshotInfo", "save", "train"]
+__all__ = [
+    "DASHBOARD_EVALUATIONS",
+    "ENGINES",
+    "CustomerState",
+    "Engine",
+    "SnapshotInfo",
+    "save",
+    "train",
+]
 
 
 class Engine(Protocol):
@@ -20,6 +28,20 @@ class Engine(Protocol):
     def fit(self, shop: Shop) -> Self: ...
 
     def evaluate(self, shop: Shop) -> dict[str, Any]: ...
+
+
+@runtime_checkable
+class CustomerState(Protocol):
+    """An engine that keeps something per customer once fitted: a privacy export asks it what
+    it holds, an erasure makes it forget, both without a retrain."""
+
+    def about(self, customer_id: str) -> dict[str, Any] | None:
+        """What the engine holds or infers about the customer; None if nothing."""
+        ...
+
+    def forget(self, customer_ids: Collection[str]) -> int:
+        """Drop the per-customer state of these customers; returns how many it held."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from shopmind.assistant.repository import (
 )
 from shopmind.data.importer import import_frames
 from shopmind.data.sample import generate
+from shopmind.data.schema import SCHEMA_VERSION
 from shopmind.data.store import CONVERSATIONS, TICKETS, Store
 from shopmind.errors import NotFoundError
 
@@ -127,8 +128,10 @@ def test_version_one_store_gains_the_assistant_tables(store_url: str) -> None:
     with engine.begin() as conn:
         conn.execute(sa.text(f"DROP TABLE {TICKETS}"))
         conn.execute(sa.text(f"DROP TABLE {CONVERSATIONS}"))
+        for column in ("phone", "address"):  # added by schema version 3
+            conn.execute(sa.text(f"ALTER TABLE customers DROP COLUMN {column}"))
         conn.execute(sa.text("UPDATE shopmind_meta SET value = '1' WHERE key = 'schema_version'"))
     engine.dispose()
     migrated = Store(store_url)
-    assert migrated.schema_version == 2
+    assert migrated.schema_version == SCHEMA_VERSION
     assert StoreTickets(migrated).list() == []

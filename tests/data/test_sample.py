@@ -6,6 +6,8 @@ standard errors coming from the sample itself (Poisson or binomial), never a tun
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -13,8 +15,11 @@ import pandas as pd
 import pytest
 
 from shopmind.data import sample, schema
+from shopmind.data.importer import import_sources
 from shopmind.data.io import Source, read_source, validate_frame
+from shopmind.data.mapping import sources_from_paths
 from shopmind.data.sample import SampleShop
+from shopmind.data.store import Store, sqlite_url
 
 Z = 4.0
 """Allowed standard errors: a correct generator fails a check with probability about 6e-5."""
@@ -446,6 +451,55 @@ def test_products_carry_text_signal(small: SampleShop) -> None:
         assert text.map(lambda s, nouns=spec.nouns: any(n in s for n in nouns)).all()
     ratio = products["cost"] / small.truth.base_price.reindex(products["product_id"]).to_numpy()
     assert ratio.between(0.45 - 0.01, 0.8 + 0.01).all()
+
+
+# Personal data -------------------------------------------------------------------------------
+
+
+def test_customers_have_contacts_in_their_regions_format(small: SampleShop) -> None:
+    customers = small.tables["customers"]
+    phone, address = customers["phone"], customers["address"]
+    assert 0.15 < phone.isna().mean() < 0.45  # a share leave them empty (30% planted)
+    assert 0.02 < address.isna().mean() < 0.25  # (10% planted)
+    assert phone.dropna().str.fullmatch(r"\+\d{2}( \d+)+").all()
+    assert not address.dropna().str.contains(r"[#?]").any()
+    for region, country in zip(sample.REGIONS, sample.COUNTRIES, strict=True):
+        mine = customers[customers["region"] == region]
+        dial = country.phones[0].split()[0]
+        assert mine["phone"].dropna().str.startswith(f"{dial} ").all(), region
+        towns = "|".join(re.escape(town) for _, town in country.towns)
+        form = rf"(?:\d+ .+|.+ \d+), [\dA-Z -]+ (?:{towns})"  # street and number, postcode town
+        assert mine["address"].dropna().str.fullmatch(form).all(), region
+    # fake, but varied like real ones
+    assert phone.nunique() == phone.notna().sum()
+    assert address.nunique() > 0.95 * address.notna().sum()
+
+
+def test_personal_columns_are_listed_and_never_imported(small: SampleShop, tmp_path: Path) -> None:
+    folder = tmp_path / "sample"
+    paths = sample.write(small, folder)
+    listing = folder / sample.PERSONAL_FILE
+    assert listing in paths
+    personal = json.loads(listing.read_text(encoding="utf-8"))
+    expected = {
+        name: spec.personal_columns for name, spec in schema.TABLES.items() if spec.personal_columns
+    }
+    assert personal == expected
+    assert {"email", "name", "phone", "address"} <= set(personal["customers"])
+    # a folder import takes the table files and leaves personal.json alone
+    sources = sources_from_paths([folder])
+    assert sorted(s.table for s in sources) == sorted(schema.IMPORT_ORDER)
+    store = Store(sqlite_url(tmp_path / "shop.db"))
+    try:
+        report = import_sources(store, sources)
+        assert report.rows["customers"] == len(small.tables["customers"])
+        stored = store.read("customers")
+    finally:
+        store.close()
+    for column in ("phone", "address"):
+        pd.testing.assert_series_equal(
+            stored[column], small.tables["customers"][column], check_dtype=False
+        )
 
 
 # Files ---------------------------------------------------------------------------------------

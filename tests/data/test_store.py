@@ -111,6 +111,35 @@ def test_older_store_is_migrated_in_place(
     assert added == [1]
 
 
+def test_version_2_store_gains_customer_contacts(
+    store_url: str, tiny_shop: dict[str, pd.DataFrame]
+) -> None:
+    # A version-2 store: today's schema less the columns version 3 added.
+    opened = Store(store_url)
+    import_frames(opened, tiny_shop)
+    with opened.transaction() as conn:
+        for column in ("phone", "address"):
+            conn.execute(sa.text(f"ALTER TABLE customers DROP COLUMN {column}"))
+        conn.execute(sa.text("UPDATE shopmind_meta SET value = '2' WHERE key = 'schema_version'"))
+    opened.close()
+    migrated = Store(store_url)
+    assert migrated.schema_version == SCHEMA_VERSION
+    with migrated.engine.connect() as conn:
+        columns = {c["name"]: c for c in sa.inspect(conn).get_columns("customers")}
+    assert columns["phone"]["nullable"] and columns["address"]["nullable"]
+    customers = migrated.read("customers")
+    assert customers.email.tolist() == ["ann@example.com", "bo@example.com"]
+    assert customers.phone.isna().all() and customers.address.isna().all()
+    contacts = tiny_shop["customers"].assign(
+        phone=["+49 151 23456789", None], address=["Lindenstraße 12, 10115 Berlin", None]
+    )
+    import_frames(migrated, {"customers": contacts})
+    back = migrated.read("customers")
+    assert back.phone.tolist()[0] == "+49 151 23456789"
+    assert back.address.tolist()[0] == "Lindenstraße 12, 10115 Berlin"
+    migrated.close()
+
+
 def test_missing_migration_is_an_error(store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     Store(store_url).close()
     monkeypatch.setattr(store_module, "SCHEMA_VERSION", SCHEMA_VERSION + 1)

@@ -8,7 +8,7 @@ sets `personalised = False` and is checked on what it does plant-wise instead.
 from __future__ import annotations
 
 import pickle
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import pytest
@@ -46,6 +46,27 @@ def hold_out_one(matrix: sp.csr_matrix, seed: int = 0) -> tuple[sp.csr_matrix, n
     result = train.tocsr()
     result.eliminate_zeros()
     return result, held
+
+
+def fitted_arrays(obj: object, name: str = "model", depth: int = 0) -> list[tuple[str, Any]]:
+    """Every array and sparse matrix reachable from a fitted object's attributes."""
+    if isinstance(obj, np.ndarray | sp.sparray | sp.spmatrix):
+        return [(name, obj)]
+    if depth > 4:
+        return []
+    if isinstance(obj, list | tuple):
+        children = [(f"{name}[{i}]", value) for i, value in enumerate(obj)]
+    elif isinstance(obj, dict):
+        children = [(f"{name}[{key!r}]", value) for key, value in obj.items()]
+    elif hasattr(obj, "__dict__") and not isinstance(obj, type):
+        children = [(f"{name}.{key}", value) for key, value in vars(obj).items()]
+    else:
+        return []
+    return [found for key, value in children for found in fitted_arrays(value, key, depth + 1)]
+
+
+def _dense(array: Any) -> np.ndarray:
+    return np.asarray(array.toarray() if sp.issparse(array) else array)
 
 
 class RecommenderConformance:
@@ -108,6 +129,23 @@ class RecommenderConformance:
         model = self.make_model().fit(data)
         restored = pickle.loads(pickle.dumps(model))
         np.testing.assert_allclose(restored.score(data[:10]), model.score(data[:10]))
+
+    def test_forget_leaves_nothing_per_customer(self, data: sp.csr_matrix) -> None:
+        # Every array the fitted model holds with one entry per training customer must be
+        # empty for the forgotten ones; the model still scores everyone else.
+        model = self.make_model().fit(data)
+        n_users, n_items = data.shape
+        assert n_users != n_items, "the check tells customers from items by their count"
+        forgotten = np.array([3, 7, 50])
+        model.forget(forgotten)
+        for name, array in fitted_arrays(model):
+            for axis, size in enumerate(array.shape):
+                if size == n_users:
+                    rows = np.take(_dense(array), forgotten, axis=axis)
+                    assert not np.any(rows), f"{name} still holds forgotten customers"
+        scores = model.score(data[:10])
+        assert scores.shape == (10, n_items) and np.isfinite(scores).all()
+        assert pickle.loads(pickle.dumps(model)).score(data[:2]).shape == (2, n_items)
 
     def test_recovers_planted_clusters(self) -> None:
         matrix, users, items = planted_matrix(seed=1)

@@ -36,7 +36,10 @@ def free_port() -> int:
 class Server:
     """`shopmind serve` in its own process, on a store URL and a free port."""
 
-    def __init__(self, store_url: str, data_dir: Path, *options: str) -> None:
+    def __init__(
+        self, store_url: str, data_dir: Path, *options: str, log: Path | None = None
+    ) -> None:
+        """`log`: a file for the server's output and logs (default: discarded)."""
         self.port = free_port()
         env = os.environ | {
             "SHOPMIND_DATABASE_URL": store_url,
@@ -46,8 +49,8 @@ class Server:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "shopmind", "serve", "--port", str(self.port), *options],
             env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL if log is None else log.open("wb"),
+            stderr=subprocess.DEVNULL if log is None else subprocess.STDOUT,
         )
         deadline = time.monotonic() + 60
         while True:

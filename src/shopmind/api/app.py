@@ -14,7 +14,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from pydantic import BaseModel
 from threadpoolctl import threadpool_limits
 
-from shopmind import __version__
+from shopmind import __version__, embeddings
 from shopmind.api import (
     assistant,
     dashboard,
@@ -24,6 +24,7 @@ from shopmind.api import (
     marketing,
     overview,
     pricing,
+    privacy,
     recommend,
 )
 from shopmind.api.auth import KeyRing, Scope, require
@@ -33,6 +34,7 @@ from shopmind.api.models import ModelHolder
 from shopmind.config import Settings
 from shopmind.data.schema import SCHEMA_VERSION
 from shopmind.data.store import Store
+from shopmind.privacy import install_log_masking
 
 __all__ = ["SETTINGS_VARIABLE", "create_app", "worker_app"]
 
@@ -71,6 +73,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     """Build the service; `store` may be injected (tests), otherwise it is opened from settings.
     The newest trained models under the settings' artifacts folder are loaded at start."""
     settings = settings or Settings()
+    install_log_masking()
     keyring = KeyRing.parse(settings.api_key_entries())
     models = ModelHolder(settings.artifacts_dir)
 
@@ -79,8 +82,10 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         owned = store is None
         app.state.store = store or Store(settings.store_url)
         # Requests run in parallel threads; each one's numerical work is small, so one BLAS
-        # thread per request beats BLAS threads fighting over the two cores.
+        # (and torch) thread per request beats threads fighting over the two cores. Set before
+        # loading: a thread keeps the torch limit it first ran the sentence model with.
         blas = threadpool_limits(1)
+        text_threads = embeddings.limit_threads(1)
         await run_in_threadpool(models.try_load)
         if not keyring.keys:
             log.warning("no API keys are configured: every write and admin endpoint answers 401")
@@ -88,6 +93,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             yield
         finally:
             blas.restore_original_limits()
+            embeddings.limit_threads(text_threads)
             if owned:
                 app.state.store.close()
 
@@ -156,6 +162,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(inventory.router)
     app.include_router(pricing.router)
     app.include_router(assistant.router)
+    app.include_router(privacy.router)
     app.include_router(overview.router)
     app.include_router(dashboard.router)
     app.mount("/static", dashboard.static_files(), name="static")

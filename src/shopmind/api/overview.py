@@ -271,8 +271,9 @@ async def sales_lift(
     basis of the number; engines whose models record no such number say how to measure it."""
     store: Store = request.app.state.store
     loaded = _loaded(request)
-    chosen = margin if margin is not None else await run_in_threadpool(lift.default_margin, store)
-    offer = Offer(cost_per_contact, discount, round(chosen, 4), redemption)
+    if margin is None:  # rounded for display; a margin asked for is used as given (0 < m <= 1)
+        margin = round(await run_in_threadpool(lift.default_margin, store), 4)
+    offer = Offer(cost_per_contact, discount, margin, redemption)
     cache: lift.LiftCache | None = getattr(request.app.state, "lift_cache", None)
     if cache is None:
         cache = request.app.state.lift_cache = lift.LiftCache()

@@ -23,6 +23,7 @@ from shopmind.assistant.repository import ConversationLog, ShopRepository, Ticke
 from shopmind.assistant.retrieval import FaqIndex, ProductSearch
 from shopmind.data.snapshot import Shop
 from shopmind.embeddings import encode
+from shopmind.embeddings import warm_up as warm_up_embeddings
 from shopmind.errors import InsufficientDataError
 
 __all__ = ["AssistantEngine"]
@@ -66,6 +67,15 @@ class AssistantEngine:
         return Assistant(
             self.intents_, self.faqs_, self.products_, shop, tickets, conversations, **options
         )
+
+    def warm_up(self) -> None:
+        """Run every model of a turn once (sentence model, intents, FAQ and product search), so
+        the first messages served pay no one-time loading: a server calls it before serving."""
+        warm_up_embeddings()
+        text = "do you have running shoes in stock?"
+        self.intents_.detect(slots.without_details(text))
+        self.faqs_.search(text)
+        self.products_.search(text)
 
     def evaluate(self, shop: Shop, **_: Any) -> dict[str, Any]:
         """Cross-validated intent accuracy per language on the training examples, and how often

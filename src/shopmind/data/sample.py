@@ -16,7 +16,9 @@ Customers
     vector of dimension `FACTORS` (`user_factors`) mixes the centroids of two favourite categories
     plus noise. The segment itself is not in the data; `attributes` holds an age band and a
     newsletter flag that depend on it (noisy features for uplift models). Names and e-mails are
-    fake (`customer00042@example.com`).
+    fake (`customer00042@example.com`); so are phone numbers and postal addresses, in the format
+    of the customer's region (a share of customers leave them empty). All four are personal
+    columns: `write` lists them in `personal.json`.
 Products
     `CATEGORIES` (12, four of them consumable). Item vector = category centroid + noise
     (`item_factors`), popularity logit ~ N(0, 1) (`popularity`). Base price lognormal around the
@@ -87,7 +89,9 @@ from shopmind.data import schema
 
 __all__ = [
     "CATEGORIES",
+    "COUNTRIES",
     "FAQS",
+    "PERSONAL_FILE",
     "SEGMENTS",
     "GroundTruth",
     "SampleShop",
@@ -106,6 +110,8 @@ DAY: Final = 86_400.0
 FACTORS: Final = 8
 ISO_FORMAT: Final = "%Y-%m-%dT%H:%M:%S"
 TRUTH_DIR: Final = "truth"
+PERSONAL_FILE: Final = "personal.json"
+"""Beside the CSVs: table -> its personal columns (no importer reads it)."""
 
 # Customers ------------------------------------------------------------------------------------
 
@@ -135,6 +141,73 @@ LAST_NAMES: Final = (
     "Wagner", "Dubois", "Peeters", "López", "Bianchi", "Kowalski", "Fischer", "Weber", "Chen",
     "Wang", "Öztürk", "Novak", "Hoffmann", "Moreau", "Bakker", "Romano", "Meyer",
 )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Country:
+    """How a region writes phone numbers and addresses; in templates '#' is a random digit and
+    '?' a random capital letter."""
+
+    phones: tuple[str, ...]
+    streets: tuple[str, ...]
+    towns: tuple[tuple[str, str], ...]
+    """(postcode template, town)."""
+    number_first: bool = False
+    """The house number comes before the street name."""
+
+
+P_NO_PHONE: Final = 0.3
+P_NO_ADDRESS: Final = 0.1
+COUNTRIES: Final = (  # in REGIONS order
+    _Country(
+        ("+49 151 ########", "+49 160 #######", "+49 176 ########", "+49 30 ########"),
+        ("Hauptstraße", "Lindenstraße", "Bahnhofstraße", "Schillerstraße", "Gartenweg", "Am Markt"),
+        (("101##", "Berlin"), ("203##", "Hamburg"), ("803##", "München"), ("506##", "Köln"),
+         ("041##", "Leipzig")),
+    ),
+    _Country(
+        ("+33 6 ## ## ## ##", "+33 7 ## ## ## ##", "+33 1 ## ## ## ##"),
+        ("rue de la Paix", "avenue Victor Hugo", "rue du Moulin", "boulevard Voltaire",
+         "place de l'Église"),
+        (("750##", "Paris"), ("690##", "Lyon"), ("130##", "Marseille"), ("310##", "Toulouse"),
+         ("440##", "Nantes")),
+        number_first=True,
+    ),
+    _Country(
+        ("+31 6 ########", "+31 20 #######"),
+        ("Kerkstraat", "Dorpsstraat", "Molenweg", "Stationsweg", "Prinsengracht"),
+        (("10## ??", "Amsterdam"), ("30## ??", "Rotterdam"), ("35## ??", "Utrecht"),
+         ("25## ??", "Den Haag")),
+    ),
+    _Country(
+        ("+43 664 #######", "+43 676 #######", "+43 1 #######"),
+        ("Hauptstraße", "Kirchengasse", "Bahnhofstraße", "Schulgasse", "Ringstraße"),
+        (("1##0", "Wien"), ("80##", "Graz"), ("50##", "Salzburg"), ("60##", "Innsbruck")),
+    ),
+    _Country(
+        ("+32 470 ## ## ##", "+32 486 ## ## ##", "+32 2 ### ## ##"),
+        ("Rue de la Station", "Kerkstraat", "Rue Haute", "Stationsstraat", "Avenue Louise"),
+        (("10##", "Bruxelles"), ("20##", "Antwerpen"), ("90##", "Gent"), ("40##", "Liège")),
+    ),
+    _Country(
+        ("+34 6## ### ###", "+34 7## ### ###", "+34 91 ### ## ##"),
+        ("Calle Mayor", "Calle Real", "Avenida de la Constitución", "Calle del Sol",
+         "Plaza de España"),
+        (("280##", "Madrid"), ("080##", "Barcelona"), ("460##", "Valencia"), ("410##", "Sevilla")),
+    ),
+    _Country(
+        ("+39 3## ### ####", "+39 06 #### ####", "+39 02 #### ####"),
+        ("Via Roma", "Via Garibaldi", "Corso Italia", "Via Dante", "Piazza Mazzini"),
+        (("001##", "Roma"), ("201##", "Milano"), ("801##", "Napoli"), ("101##", "Torino")),
+    ),
+    _Country(
+        ("+48 5## ### ###", "+48 6## ### ###", "+48 22 ### ## ##"),
+        ("ul. Długa", "ul. Polna", "ul. Lipowa", "ul. Kościuszki", "ul. Ogrodowa"),
+        (("00-###", "Warszawa"), ("30-###", "Kraków"), ("50-###", "Wrocław"), ("80-###", "Gdańsk")),
+    ),
+)  # fmt: skip
+assert len(COUNTRIES) == len(REGIONS)
+
 
 # Seasonality: multipliers of the session rate, each with mean 1.
 _WEEKLY_RAW: Final = (0.92, 0.90, 0.93, 0.95, 1.00, 1.22, 1.16)
@@ -517,6 +590,7 @@ _STEPS: Final = (
     "events",
     "inventory",
     "faqs",
+    "contacts",  # last, so that adding it left the other steps' streams as they were
 )
 
 
@@ -560,10 +634,11 @@ def generate(
     orders = _make_orders(step("orders"), views, sess, cust, prod, prices, cal)
     events = _make_events(step("events"), views, sess, orders, cust, prod, cal)
     inventory = _make_inventory(step("inventory"), orders, prod, cal)
+    contacts = _make_contacts(step("contacts"), cust.region)
     step("faqs")
     tables = {
         "products": prod.frame(prices, cal),
-        "customers": cust.frame(cal),
+        "customers": cust.frame(cal, contacts),
         "orders": orders.orders,
         "order_lines": orders.lines,
         "events": events,
@@ -674,7 +749,7 @@ class _Customers:
         """First day with a session: the day after sign-up, at the earliest day 0."""
         return np.maximum(np.floor(self.created).astype(np.int64) + 1, 0)
 
-    def frame(self, cal: _Calendar) -> pd.DataFrame:
+    def frame(self, cal: _Calendar, contacts: _Contacts) -> pd.DataFrame:
         numbers = np.strings.slice(self.ids, 1, None)
         names = np.strings.add(
             np.strings.add(np.asarray(FIRST_NAMES)[self.first_name], " "),
@@ -692,6 +767,8 @@ class _Customers:
                 "customer_id": self.ids,
                 "email": np.strings.add(np.strings.add("customer", numbers), "@example.com"),
                 "name": names,
+                "phone": contacts.phone,
+                "address": contacts.address,
                 "created_at": cal.stamps(self.created * DAY),
                 "region": np.asarray(REGIONS)[self.region],
                 "attributes": attributes,
@@ -732,6 +809,53 @@ def _make_customers(rng: np.random.Generator, n: int, days: int) -> _Customers:
         first_name=rng.integers(0, len(FIRST_NAMES), n),
         last_name=rng.integers(0, len(LAST_NAMES), n),
     )
+
+
+@dataclass(frozen=True)
+class _Contacts:
+    phone: pd.Series
+    """Missing for customers who gave none."""
+    address: pd.Series
+
+
+def _make_contacts(rng: np.random.Generator, region: Ints) -> _Contacts:
+    """Fake phone numbers and postal addresses in the format of each customer's region."""
+    n = len(region)
+
+    def pick(options: Sequence[Sequence[Any]]) -> Ints:
+        """Per customer, the flat index of a uniform choice among its region's options."""
+        counts = np.asarray([len(o) for o in options], dtype=np.int64)
+        offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        return offsets[region] + np.floor(rng.random(n) * counts[region]).astype(np.int64)
+
+    phones = np.asarray([t for c in COUNTRIES for t in c.phones])
+    streets = np.asarray([s for c in COUNTRIES for s in c.streets])
+    towns = [t for c in COUNTRIES for t in c.towns]
+    phone = _fill(rng, phones[pick([c.phones for c in COUNTRIES])])
+    street = streets[pick([c.streets for c in COUNTRIES])]
+    town = pick([c.towns for c in COUNTRIES])
+    postcode = _fill(rng, np.asarray([t[0] for t in towns])[town])
+    number = rng.integers(1, 120, n).astype(str)
+    first = np.asarray([c.number_first for c in COUNTRIES])[region]
+    line = np.where(first, _join(number, " ", street), _join(street, " ", number))
+    address = _join(line, ", ", postcode, " ", np.asarray(towns)[town, 1])
+    no_phone = rng.random(n) < P_NO_PHONE
+    no_address = rng.random(n) < P_NO_ADDRESS
+    return _Contacts(
+        phone=pd.Series(phone, dtype="str").mask(no_phone),
+        address=pd.Series(address, dtype="str").mask(no_address),
+    )
+
+
+def _fill(rng: np.random.Generator, templates: Strs) -> Strs:
+    """Templates with each '#' replaced by a random digit and each '?' by a random capital."""
+    width = max(int(np.strings.str_len(templates).max(initial=0)), 1)
+    chars = templates.astype(f"<U{width}").view("<U1").reshape(len(templates), width)
+    digits = np.asarray(list("0123456789"))[rng.integers(0, 10, chars.shape)]
+    letters = np.asarray(list("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))[rng.integers(0, 26, chars.shape)]
+    chars = np.where(chars == "#", digits, np.where(chars == "?", letters, chars))
+    # back to one string per row; the padding (empty characters) falls away
+    return np.ascontiguousarray(chars, dtype="<U1").view(f"<U{width}").ravel()
 
 
 def _centroids() -> Floats:
@@ -1708,7 +1832,8 @@ _JSON_FIELDS: Final = (
 
 
 def write(shop: SampleShop, directory: Path) -> list[Path]:
-    """Write `<table>.csv` per table and the truth under `truth/`; return the paths written."""
+    """Write `<table>.csv` per table, `personal.json` (which columns of those files are personal
+    data) and the truth under `truth/`; return the paths written."""
     directory = Path(directory)
     truth_dir = directory / TRUTH_DIR
     truth_dir.mkdir(parents=True, exist_ok=True)
@@ -1721,6 +1846,14 @@ def write(shop: SampleShop, directory: Path) -> list[Path]:
             path, index=False, encoding="utf-8", date_format=ISO_FORMAT, lineterminator="\n"
         )
         written.append(path)
+    personal = {
+        name: schema.table(name).personal_columns
+        for name in schema.IMPORT_ORDER
+        if directory / f"{name}.csv" in written and schema.table(name).personal_columns
+    }
+    path = directory / PERSONAL_FILE
+    path.write_text(json.dumps(personal, indent=2) + "\n", encoding="utf-8")
+    written.append(path)
     t = shop.truth
     doc: dict[str, Any] = {}
     for name in _JSON_FIELDS:

@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 # Bump when a table gains, loses or changes a column, and register a migration in store.py.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 DEFAULT_LOCATION = "main"
 CONTROL_ARM = "control"
@@ -162,6 +162,15 @@ CUSTOMERS = Table(
             personal=True,
         ),
         Column("name", Kind.STRING, "Display name.", personal=True),
+        Column(
+            "phone", Kind.STRING, "Phone number; used only to contact the customer.", personal=True
+        ),
+        Column(
+            "address",
+            Kind.STRING,
+            "Postal address (street, postcode, town); used only to ship orders.",
+            personal=True,
+        ),
         Column("created_at", Kind.DATETIME, "When the account was opened."),
         Column("region", Kind.STRING, "Coarse region (country, state) for segments."),
         _ATTRIBUTES,

@@ -128,8 +128,14 @@ def _add_assistant_tables(operations: Operations) -> None:
     metadata.create_all(operations.get_bind())
 
 
+def _add_customer_contacts(operations: Operations) -> None:
+    """Schema 3: customers gain the personal columns phone and address (both optional)."""
+    for name in ("phone", "address"):
+        operations.add_column("customers", sa.Column(name, sa.Text(), nullable=True))
+
+
 Migration = Callable[[Operations], None]
-MIGRATIONS: dict[int, Migration] = {2: _add_assistant_tables}
+MIGRATIONS: dict[int, Migration] = {2: _add_assistant_tables, 3: _add_customer_contacts}
 """Version N -> the step that upgrades a store from N-1 to N, written with alembic operations."""
 
 
@@ -404,6 +410,15 @@ class Store:
             for name in reversed(IMPORT_ORDER):
                 conn.execute(sa.delete(self.table(name)))
 
+    def drop_deleted(self) -> None:
+        """Make deleted rows unrecoverable from the store's own files where the database lets
+        shopmind: SQLite overwrites them (secure_delete) and here empties its write-ahead log.
+        PostgreSQL keeps dead rows until vacuum reuses their space, and its WAL by its own
+        settings."""
+        if self.engine.dialect.name == "sqlite":
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def close(self) -> None:
         self.engine.dispose()
 
@@ -466,4 +481,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
+    # Deleted rows are overwritten on disk, so an erased customer is not left in free pages.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()

@@ -16,8 +16,8 @@ on the planted truth at every budget; all five are close to it there (see the RE
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal, Self
 
 import numpy as np
@@ -69,6 +69,7 @@ class MarketingEngine:
 
     name = "marketing"
     uplift_holdout_: UpliftHoldout | None
+    uplift_draws_: np.ndarray | None
 
     def __init__(
         self,
@@ -120,6 +121,27 @@ class MarketingEngine:
         self.scores_ = scores
         self.customer_index_ = {str(c): i for i, c in enumerate(scores.index)}
         return self
+
+    def about(self, customer_id: str) -> dict[str, Any] | None:
+        """The customer's profile: segment, value and propensities."""
+        return self.profile(customer_id) if customer_id in self.customer_index_ else None
+
+    def forget(self, customer_ids: Collection[str]) -> int:
+        """Drop these customers' scores, segments and uplift draws without refitting; returns
+        how many the engine knew. Segment profiles and the fitted models are aggregates and
+        stay."""
+        known = [c for c in customer_ids if c in self.customer_index_]
+        if not known:
+            return 0
+        keep = ~self.scores_.index.isin(known)
+        if self.uplift_draws_ is not None:
+            self.uplift_draws_ = self.uplift_draws_[:, keep]
+        self.scores_ = self.scores_[keep]
+        self.rfm_ = self.rfm_.drop(index=known, errors="ignore")
+        labels = self.clusters_.labels.drop(index=known, errors="ignore")
+        self.clusters_ = replace(self.clusters_, labels=labels)
+        self.customer_index_ = {str(c): i for i, c in enumerate(self.scores_.index)}
+        return len(known)
 
     def _as_of(self, shop: Shop, purchases: pd.DataFrame) -> pd.Timestamp:
         if self.as_of is not None:

@@ -14,7 +14,7 @@ from typing import Self
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["Recommender", "top_k"]
+__all__ = ["Recommender", "top_k", "without_rows"]
 
 _BATCH_CELLS = 4_000_000
 """Scores held in memory at once while recommending (rows x items)."""
@@ -33,6 +33,12 @@ class Recommender(ABC):
     @abstractmethod
     def score(self, history: sp.csr_matrix) -> np.ndarray:
         """Scores (rows x items, higher is better) for customers with these history rows."""
+
+    def forget(self, rows: np.ndarray) -> None:
+        """Drop whatever the fitted model keeps about these training rows (customers being
+        erased), without refitting. Models that keep only item-level state (similarities,
+        item factors, popularity) have nothing to drop: aggregates may stay."""
+        return None
 
     def recommend(
         self,
@@ -81,6 +87,16 @@ class Recommender(ABC):
             (np.ones(n), (np.arange(n), np.asarray(items))), shape=(n, self.n_items_)
         )
         return self.recommend(history, k, exclude_seen=True)
+
+
+def without_rows(matrix: sp.csr_matrix, rows: np.ndarray) -> sp.csr_matrix:
+    """`matrix` with these rows emptied (their entries removed, not just set to zero)."""
+    out = sp.csr_matrix(matrix, copy=True)
+    emptied = np.zeros(out.shape[0], dtype=bool)
+    emptied[np.asarray(rows, dtype=np.int64)] = True
+    out.data[np.repeat(emptied, np.diff(out.indptr))] = 0
+    out.eliminate_zeros()
+    return out
 
 
 def top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -21,7 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.linalg import lapack
 
-from shopmind.recommend.base import Recommender
+from shopmind.recommend.base import Recommender, without_rows
 
 __all__ = ["EASE"]
 
@@ -119,6 +119,15 @@ class EASE(Recommender):
         self.interactions_t_ = by_item.astype(np.float32)
         self.kernel_inverse_ = inverse.astype(np.float32)
         self.precision_diagonal_ = ((1.0 - quadratic) / self.lambda_).astype(np.float32)
+
+    def forget(self, rows: np.ndarray) -> None:
+        # The primal keeps only item x item weights; the dual keeps the customers themselves.
+        if self.weights_ is not None:
+            return
+        rows = np.asarray(rows, dtype=np.int64)
+        self.interactions_t_ = without_rows(sp.csr_matrix(self.interactions_t_.T), rows).T.tocsr()
+        self.kernel_inverse_[rows, :] = 0.0
+        self.kernel_inverse_[:, rows] = 0.0
 
     def score(self, history: sp.csr_matrix) -> np.ndarray:
         h = sp.csr_matrix(history, dtype=np.float32)

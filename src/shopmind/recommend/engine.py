@@ -9,7 +9,7 @@ and "because you bought X" explanations, all under the shop's rules.
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple, Self
 
@@ -19,7 +19,7 @@ import scipy.sparse as sp
 
 from shopmind.data.snapshot import Shop
 from shopmind.errors import NotFoundError
-from shopmind.recommend.base import Recommender, top_k
+from shopmind.recommend.base import Recommender, top_k, without_rows
 from shopmind.recommend.content import embed_products
 from shopmind.recommend.evaluation import Split, evaluate
 from shopmind.recommend.interactions import EVENT_WEIGHTS, bought, interactions
@@ -109,6 +109,37 @@ class RecommendEngine:
         self.similar_ = _top_k_similarity(self.history_, self.neighbours)
         self.catalogue_ = Catalogue.build(shop.tables["products"], shop.tables["inventory"], lines)
         return self
+
+    def about(self, customer_id: str) -> dict[str, Any] | None:
+        """The customer's interaction strengths and purchases as the model holds them."""
+        index = self._customer(customer_id)
+        if index < 0:
+            return None
+        history = self.history_[[index]].tocoo()
+        return {
+            "interactions": {
+                str(self.product_ids_[p]): round(float(v), 6)
+                for p, v in zip(history.col, history.data, strict=True)
+            },
+            "purchased": [str(self.product_ids_[p]) for p in self.purchased_[[index]].indices],
+        }
+
+    def forget(self, customer_ids: Collection[str]) -> int:
+        """Remove these customers' per-customer state (history, purchases, the model's rows)
+        so they are served as strangers; returns how many the engine knew. Item-level
+        aggregates (similarities, trending, bought-together) keep their anonymous counts."""
+        rows = np.array(
+            [i for c in customer_ids if (i := self.customer_index_.pop(c, -1)) >= 0], dtype=int
+        )
+        if rows.size == 0:
+            return 0
+        self.history_ = without_rows(self.history_, rows)
+        self.purchased_ = without_rows(self.purchased_, rows)
+        self.model_.forget(rows)
+        names = self.customer_ids_.to_numpy(dtype=object, copy=True)
+        names[rows] = None  # the id itself goes too: the row stays, pseudonymous and empty
+        self.customer_ids_ = pd.Index(names, name=self.customer_ids_.name)
+        return int(rows.size)
 
     def _trending(self, shop: Shop, bought: pd.DataFrame) -> np.ndarray:
         """Purchases weighted by 2^(-age / half-life): what is selling now."""

@@ -94,6 +94,10 @@ class ALS(Recommender):
         """Factors of the training rows, as fitted (scoring recomputes them from history)."""
         return np.asarray(self.model_.user_factors)
 
+    def forget(self, rows: np.ndarray) -> None:
+        # Scoring solves factors from the history, so the stored training rows can go.
+        self.model_.user_factors[np.asarray(rows, dtype=np.int64)] = 0.0
+
     def user_factors(self, history: sp.csr_matrix) -> np.ndarray:
         """Factors that best explain each history row given the item factors."""
         rows = history.shape[0]

@@ -79,6 +79,10 @@ class Blend(Recommender):
         self.weights_ = weights
         return self
 
+    def forget(self, rows: np.ndarray) -> None:
+        for component in self.components:
+            component.forget(rows)
+
     def score(self, history: sp.csr_matrix) -> np.ndarray:
         total = np.zeros((history.shape[0], self.n_items_))
         for component, weight in zip(self.components, self.weights_, strict=True):

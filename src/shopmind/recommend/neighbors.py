@@ -18,7 +18,7 @@ from typing import Literal, Self
 import numpy as np
 import scipy.sparse as sp
 
-from shopmind.recommend.base import Recommender
+from shopmind.recommend.base import Recommender, without_rows
 
 __all__ = ["ItemKNN", "Similarity", "UserKNN", "Weighting", "corpus_statistics", "weigh"]
 
@@ -206,6 +206,12 @@ class UserKNN(_KNN):
         self.interactions_ = matrix
         self.n_items_ = matrix.shape[1]
         return self
+
+    def forget(self, rows: np.ndarray) -> None:
+        # The corpus statistics (idf, mean length) are aggregates and stay.
+        self.users_ = without_rows(self.users_, rows)
+        self.user_norms_ = _norms(self.users_)
+        self.interactions_ = without_rows(self.interactions_, rows)
 
     def _weigh(self, matrix: sp.csr_matrix) -> sp.csr_matrix:
         return weigh(
