@@ -24,14 +24,12 @@ from shopmind.data.store import Store
 from shopmind.engine import ENGINES
 from shopmind.errors import ShopmindError
 from shopmind.marketing.campaign import INTERVAL, Offer
-from shopmind.quality import gain
+from shopmind.quality import MONTH_DAYS, gain
 from shopmind.uncertainty import LEVEL, wilson
 
 __all__ = ["LEVEL", "Lift", "LiftCache", "default_margin", "estimate", "report"]
 
 log = logging.getLogger("shopmind.lift")
-
-MONTH_DAYS = 30
 
 WHAT = {
     "recommend": "More items per basket from personal recommendations",

@@ -8,7 +8,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Gain", "gain", "headline"]
+__all__ = ["MONTH_DAYS", "Gain", "gain", "headline"]
+
+MONTH_DAYS = 30
+"""The dashboard's money figures over time (stock and pricing savings) are per this many days."""
 
 FORECAST_ERRORS = ("rmsse", "mase", "wape")
 """The forecast error metrics, in order of preference: RMSSE (M5's accuracy measure) first,

@@ -50,6 +50,11 @@ def test_store_and_memory_agree(store: Store, sample: dict[str, pd.DataFrame]) -
         assert stored.stock(product_id) == memory.stock(product_id)
     assert stored.order("O999999") is None and memory.order("O999999") is None
     assert stored.stock("no-such-product") is None
+    asked = [*sample["products"].product_id.iloc[:12], "no-such-product"]
+    together = stored.stocks(asked)
+    assert together == memory.stocks(asked) and "no-such-product" not in together
+    assert together == {p: stored.stock(p) for p in asked if stored.stock(p) is not None}
+    assert len(together) >= 10  # the sample stocks nearly every product: this compared values
 
 
 def test_order_carries_its_lines(sample: dict[str, pd.DataFrame]) -> None:

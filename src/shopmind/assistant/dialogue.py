@@ -452,7 +452,9 @@ class Assistant:
 
     def _search(self, state: _State, turn: _Turn, text: str) -> None:
         state.topic = "product_search"
-        hits = [h for h in self.products.search(text, k=10) if self._available(h.product_id)]
+        found = self.products.search(text, k=10)
+        units = self.shop.stocks([h.product_id for h in found])  # one query for all the hits
+        hits = [h for h in found if units.get(h.product_id, 1.0) > 0]  # no stock kept: offered
         if not hits:
             turn.texts.append(self.replies.render("products_none", state.language))
             return
@@ -494,10 +496,6 @@ class Assistant:
         listed = "; ".join(item.title for item in recommendation.items)
         turn.texts.append(self.replies.render("recommendations", state.language, products=listed))
         turn.sources += [{"type": "product", "id": i.product_id} for i in recommendation.items]
-
-    def _available(self, product_id: str) -> bool:
-        units = self.shop.stock(product_id)
-        return units is None or units > 0
 
     def _label(self, title: str, price: float | None) -> str:
         return title if price is None else f"{title} ({self.policy.money(price)})"

@@ -7,7 +7,7 @@ benchmarks) and one over the store, so the dialogue never touches SQL and always
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
@@ -100,6 +100,10 @@ class ShopRepository(Protocol):
 
     def stock(self, product_id: str) -> float | None:
         """Units on hand over all locations; None when the shop keeps no stock for it."""
+        ...
+
+    def stocks(self, product_ids: Sequence[str]) -> dict[str, float]:
+        """`stock` of several products at once; products without stock are left out."""
         ...
 
 
@@ -215,6 +219,9 @@ class InMemoryShop:
 
     def stock(self, product_id: str) -> float | None:
         return self._stock.get(product_id)
+
+    def stocks(self, product_ids: Sequence[str]) -> dict[str, float]:
+        return {p: self._stock[p] for p in product_ids if p in self._stock}
 
 
 def _text(value: Any) -> str | None:
@@ -354,13 +361,17 @@ class StoreShop:
         return cancelled
 
     def stock(self, product_id: str) -> float | None:
+        return self.stocks([product_id]).get(product_id)
+
+    def stocks(self, product_ids: Sequence[str]) -> dict[str, float]:
         inventory = self.store.table("inventory")
-        query = sa.select(sa.func.sum(inventory.c.on_hand)).where(
-            inventory.c.product_id == product_id
+        query = (
+            sa.select(inventory.c.product_id, sa.func.sum(inventory.c.on_hand))
+            .where(inventory.c.product_id.in_(list(product_ids)))
+            .group_by(inventory.c.product_id)
         )
         with self.store.engine.connect() as conn:
-            value = conn.execute(query).scalar_one_or_none()
-        return None if value is None else float(value)
+            return {str(p): float(v) for p, v in conn.execute(query) if v is not None}
 
 
 class StoreTickets:

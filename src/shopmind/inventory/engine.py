@@ -33,11 +33,11 @@ from shopmind.inventory.simulate import (
     SimulationResult,
     simulate,
 )
+from shopmind.quality import MONTH_DAYS
 from shopmind.uncertainty import LEVEL, bootstrap_mean
 
 __all__ = ["InventoryEngine", "PolicySpec"]
 
-MONTH_DAYS: Final = 30
 HISTORY_DAYS: Final = 365
 """Demand history kept per product for replays."""
 KNOWN_DAYS: Final = 91
