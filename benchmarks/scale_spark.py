@@ -34,12 +34,10 @@ import numpy as np
 import pandas as pd
 
 from shopmind.data import sample
-from shopmind.data.io import validate_frame
 from shopmind.data.snapshot import Shop
 from shopmind.forecast.engine import ForecastEngine
 from shopmind.recommend.factorization import ALS
 from shopmind.recommend.interactions import interactions
-from shopmind.spark.tables import kept_columns
 
 COPIES: Final = (1, 10, 100)
 BUDGET_SECONDS: Final = 15 * 60
@@ -57,11 +55,8 @@ def _timed(run: Callable[[], T]) -> tuple[T, float]:
 
 def base_tables() -> dict[str, pd.DataFrame]:
     tables = sample.generate(0, n_customers=1000, n_products=300, days=365).tables
-    return {
-        name: validate_frame(name, frame, source=name)[kept_columns(name)]
-        for name, frame in tables.items()
-        if not frame.empty
-    }
+    # What a snapshot holds: validated, personal columns left out.
+    return {n: f for n, f in Shop.from_frames(tables).tables.items() if not f.empty}
 
 
 def grown(base: dict[str, pd.DataFrame], copies: int) -> dict[str, pd.DataFrame]:

@@ -30,7 +30,6 @@ from shopmind.api import create_app
 from shopmind.artifacts import Artifacts
 from shopmind.config import Settings
 from shopmind.data import sample
-from shopmind.data.io import validate_frame
 from shopmind.data.snapshot import Shop
 from shopmind.errors import DataError
 from shopmind.forecast.engine import ForecastEngine
@@ -39,7 +38,7 @@ from shopmind.marketing.engine import MarketingEngine
 from shopmind.recommend.factorization import ALS
 from shopmind.recommend.interactions import interactions
 from shopmind.spark.factors import FactorRecommender
-from shopmind.spark.tables import kept_columns, read_parquet
+from shopmind.spark.tables import read_parquet
 
 NAMES = ["recommend", "forecast", "inventory", "marketing"]
 
@@ -47,11 +46,8 @@ NAMES = ["recommend", "forecast", "inventory", "marketing"]
 @pytest.fixture(scope="module")
 def frames() -> dict[str, pd.DataFrame]:
     tables = sample.generate(5, n_customers=300, n_products=40, days=240).tables
-    return {
-        name: validate_frame(name, frame, source=name)[kept_columns(name)]
-        for name, frame in tables.items()
-        if not frame.empty
-    }
+    # What a snapshot holds: validated, personal columns left out.
+    return {n: f for n, f in Shop.from_frames(tables).tables.items() if not f.empty}
 
 
 @pytest.fixture(scope="module")

@@ -115,6 +115,11 @@ class Table:
     def personal_columns(self) -> list[str]:
         return [c.name for c in self.columns if c.personal]
 
+    @property
+    def model_columns(self) -> list[str]:
+        """The columns that may enter a model: all but the personal ones."""
+        return [c.name for c in self.columns if not c.personal]
+
     def is_nullable(self, name: str) -> bool:
         return name not in self.key and self._by_name[name].nullable
 

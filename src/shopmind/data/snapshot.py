@@ -37,7 +37,8 @@ class Shop:
         with store.reading() as conn:  # one consistent view: later events are the live ones
             last_event_id = store.last_event_id(conn=conn)
             tables = {
-                name: store.read(name, _kept_columns(name), conn=conn) for name in IMPORT_ORDER
+                name: store.read(name, TABLES[name].model_columns, conn=conn)
+                for name in IMPORT_ORDER
             }
         return cls._build(tables, last_event_id)
 
@@ -47,7 +48,9 @@ class Shop:
         tables = {}
         for name in IMPORT_ORDER:
             if name in frames:
-                tables[name] = validate_frame(name, frames[name], source=name)[_kept_columns(name)]
+                tables[name] = validate_frame(name, frames[name], source=name)[
+                    TABLES[name].model_columns
+                ]
             else:
                 tables[name] = _empty(name)
         return cls._build(tables)
@@ -120,11 +123,6 @@ class Shop:
         return matrix
 
 
-def _kept_columns(name: str) -> list[str]:
-    spec = TABLES[name]
-    return [c for c in spec.column_names if c not in spec.personal_columns]
-
-
 def _empty(name: str) -> pd.DataFrame:
-    columns = _kept_columns(name)
+    columns = TABLES[name].model_columns
     return conform(name, pd.DataFrame({c: pd.Series([], dtype=object) for c in columns}))

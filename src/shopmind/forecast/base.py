@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final, Protocol, Self
 
+import numpy as np
 import pandas as pd
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "check_prediction",
     "check_quantiles",
     "quantile_column",
+    "typed_history",
 ]
 
 ID: Final = "unique_id"
@@ -67,6 +69,17 @@ def check_history(df: pd.DataFrame) -> None:
         raise ValueError("history has missing demand values (y); fill gaps with 0 first")
     if df.duplicated([ID, TIME]).any():
         raise ValueError("history has more than one row for a series and period")
+
+
+def typed_history(df: pd.DataFrame) -> pd.DataFrame:
+    """`df`'s id, time and demand columns, checked (`check_history`) and typed: string ids,
+    timestamps and float demand, in a frame of their own."""
+    check_history(df)
+    history = df[[ID, TIME, TARGET]].copy()
+    history[ID] = history[ID].astype(str)
+    history[TIME] = pd.to_datetime(history[TIME])
+    history[TARGET] = history[TARGET].astype(np.float64)
+    return history
 
 
 class Forecaster(Protocol):

@@ -51,9 +51,9 @@ from shopmind.forecast.base import (
     ID,
     TARGET,
     TIME,
-    check_history,
     check_prediction,
     quantile_column,
+    typed_history,
 )
 from shopmind.forecast.classify import NO_DEMAND, demand_classes
 
@@ -123,11 +123,8 @@ class LocalForecaster:
     # fitting ------------------------------------------------------------------------------
 
     def fit(self, df: pd.DataFrame) -> Self:
-        check_history(df)
-        history = df[[ID, TIME, TARGET]].copy()
-        history[ID] = history[ID].astype(str)
-        history[TIME] = pd.to_datetime(history[TIME])
-        history[TARGET] = history[TARGET].astype(np.float64).clip(lower=0.0)
+        history = typed_history(df)
+        history[TARGET] = history[TARGET].clip(lower=0.0)
         history = history.sort_values([ID, TIME], kind="stable").reset_index(drop=True)
         self.freq_ = _aligned_freq(self.freq, history[TIME])
         _check_contiguous(history, self.freq_)

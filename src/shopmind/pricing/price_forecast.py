@@ -44,9 +44,9 @@ from shopmind.forecast.base import (
     ID,
     TARGET,
     TIME,
-    check_history,
     check_prediction,
     quantile_column,
+    typed_history,
 )
 from shopmind.forecast.local import (
     _aligned_freq,
@@ -138,11 +138,7 @@ class PriceForecaster:
         self.chosen_ = pd.DataFrame(columns=["models", "backtest_mae", "n_periods"])
 
     def fit(self, df: pd.DataFrame) -> Self:
-        check_history(df)
-        history = df[[ID, TIME, TARGET]].copy()
-        history[ID] = history[ID].astype(str)
-        history[TIME] = pd.to_datetime(history[TIME])
-        history[TARGET] = history[TARGET].astype(np.float64)
+        history = typed_history(df)
         bad = history.loc[~(history[TARGET] > 0), ID]
         if not bad.empty:
             raise ValueError(

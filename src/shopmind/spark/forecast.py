@@ -22,9 +22,9 @@ from shopmind.forecast.base import (
     ID,
     TARGET,
     TIME,
-    check_history,
     check_prediction,
     quantile_column,
+    typed_history,
 )
 from shopmind.forecast.local import LocalForecaster
 from shopmind.spark.tables import plain
@@ -56,11 +56,8 @@ class SparkForecaster:
         self._history: pd.DataFrame | None = None
 
     def fit(self, df: pd.DataFrame) -> Self:
-        check_history(df)
-        history = df[[ID, TIME, TARGET]].copy()
-        history[ID] = history[ID].astype(str)
-        history[TIME] = pd.to_datetime(history[TIME]).astype("datetime64[us]")
-        history[TARGET] = history[TARGET].astype(np.float64)
+        history = typed_history(df)
+        history[TIME] = history[TIME].astype("datetime64[us]")  # Spark's timestamp_ntz
         self._history = history
         return self
 

@@ -29,13 +29,7 @@ from shopmind.errors import DataError, Issue
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["collect", "kept_columns", "plain", "read_parquet", "read_store"]
-
-
-def kept_columns(name: str) -> list[str]:
-    """The columns of a table that may enter a model (personal columns left out)."""
-    spec = TABLES[name]
-    return [c for c in spec.column_names if c not in spec.personal_columns]
+__all__ = ["collect", "plain", "read_parquet", "read_store"]
 
 
 def read_parquet(spark: SparkSession, folder: Path | str) -> dict[str, DataFrame]:
@@ -57,7 +51,7 @@ def read_parquet(spark: SparkSession, folder: Path | str) -> dict[str, DataFrame
         if missing:
             issues.append(Issue(path, f"lacks the required column(s) {', '.join(missing)}"))
             continue
-        wanted = [c for c in kept_columns(name) if c in frame.columns]
+        wanted = [c for c in TABLES[name].model_columns if c in frame.columns]
         frames[name] = frame.select(*wanted)
     if issues:
         raise DataError(issues)
@@ -101,7 +95,7 @@ def read_store(
     frames: dict[str, DataFrame] = {}
     with store.reading() as conn:  # one consistent view, as Shop.from_store reads
         for name in IMPORT_ORDER:
-            columns = kept_columns(name)
+            columns = TABLES[name].model_columns
             if jdbc_url is not None:
                 frame = spark.read.jdbc(jdbc_url, name, properties=_jdbc(jdbc_url, jdbc_properties))
                 frame = frame.select(*columns)
@@ -151,7 +145,7 @@ def _stage(
 
 def collect(frame: DataFrame | None, name: str) -> pd.DataFrame:
     """A table on the driver, checked and typed as an import is (empty if `frame` is None)."""
-    columns = kept_columns(name)
+    columns = TABLES[name].model_columns
     if frame is None:
         return conform(name, pd.DataFrame({c: pd.Series([], dtype=object) for c in columns}))
     local = frame.toPandas()
